@@ -1,0 +1,57 @@
+"""The Starlette application: GraphQL, health checks, lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Route, WebSocketRoute
+
+from prescripcare.clock import Clock
+from prescripcare.graphql.view import PrescripCareGraphQL
+from prescripcare.health import health, ready
+from prescripcare.requestid import RequestIdMiddleware
+from prescripcare.resources import Resources, open_resources
+from prescripcare.settings import Settings, load_settings
+
+
+class _LazyGraphQL:
+    """The GraphQL view is built in the lifespan, once resources exist."""
+
+    def __init__(self) -> None:
+        self.view: PrescripCareGraphQL | None = None
+
+    async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
+        assert self.view is not None, "application not started"
+        await self.view(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Starlette:
+    settings = settings or load_settings()
+    graphql = _LazyGraphQL()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with open_resources(settings, clock) as resources:
+            app.state.resources = resources
+            graphql.view = PrescripCareGraphQL(resources)
+            yield
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/health", health),
+            Route("/ready", ready),
+        ],
+        middleware=[Middleware(RequestIdMiddleware)],
+        lifespan=lifespan,
+    )
+    return app
+
+
+def resources_of(app: Starlette) -> Resources:
+    resources: Resources = app.state.resources
+    return resources

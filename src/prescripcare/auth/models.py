@@ -1,0 +1,60 @@
+"""Account tables."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String
+from sqlalchemy.dialects.postgresql import UUID
+from sqlmodel import Field, SQLModel
+
+from prescripcare.db import utc_column
+
+
+class Role(StrEnum):
+    PATIENT = "PATIENT"
+    CAREGIVER = "CAREGIVER"
+    CLINICIAN = "CLINICIAN"
+    ADMIN = "ADMIN"
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('PATIENT', 'CAREGIVER', 'CLINICIAN', 'ADMIN')", name="role_known"
+        ),
+        # E-mail addresses are stored normalised (lower case), so this is the
+        # case-insensitive uniqueness the sign-up flow promises.
+        Index("uq_users_email", "email", unique=True),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=Column(UUID, primary_key=True))
+    email: str = Field(sa_column=Column(String(254), nullable=False))
+    password_hash: str = Field(sa_column=Column(String(255), nullable=False))
+    role: str = Field(sa_column=Column(String(16), nullable=False))
+    name: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+    created_at: datetime = Field(sa_column=utc_column())
+    disabled_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class RefreshToken(SQLModel, table=True):
+    """One issued refresh token. Tokens of one login form a family: rotation
+    adds a member, and reuse of a rotated member revokes the whole family."""
+
+    __tablename__ = "refresh_tokens"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=Column(UUID, primary_key=True))
+    user_id: uuid.UUID = Field(
+        sa_column=Column(UUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    family_id: uuid.UUID = Field(sa_column=Column(UUID, nullable=False, index=True))
+    # SHA-256 of the opaque token: a leaked table yields no usable token.
+    token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    created_at: datetime = Field(sa_column=utc_column())
+    expires_at: datetime = Field(sa_column=utc_column())
+    used_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    revoked_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+

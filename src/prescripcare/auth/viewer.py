@@ -1,0 +1,65 @@
+"""Who is asking: the authenticated user behind a request."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from prescripcare.auth.models import RefreshToken, Role, User
+from prescripcare.auth.tokens import AccessTokenCodec, InvalidAccessToken
+from prescripcare.errors import AccessDenied
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    user_id: uuid.UUID
+    role: Role
+    email: str
+    family_id: uuid.UUID | None = None
+    token_expires_at: datetime | None = None
+
+    def require_role(self, *roles: Role) -> None:
+        if self.role not in roles:
+            raise AccessDenied(f"The {self.role.value} role may not do this.")
+
+
+async def viewer_from_token(
+    session: AsyncSession, codec: AccessTokenCodec, token: str, now: datetime
+) -> Viewer | None:
+    """The viewer for a bearer token, or None when it is not valid now.
+
+    One statement checks the account still exists and is enabled and that the
+    token's login (refresh family) was not revoked by logout or theft
+    detection, so a logout takes effect at once, not when the JWT expires.
+    """
+    try:
+        claims = codec.decode(token, now)
+    except InvalidAccessToken:
+        return None
+    revoked = exists().where(
+        col(RefreshToken.family_id) == claims.family_id,
+        col(RefreshToken.revoked_at).is_not(None),
+    )
+    row = (
+        await session.execute(
+            select(col(User.id), col(User.role), col(User.email)).where(
+                col(User.id) == claims.user_id,
+                col(User.disabled_at).is_(None),
+                ~revoked,
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    return Viewer(
+        user_id=row.id,
+        role=Role(row.role),
+        email=row.email,
+        family_id=claims.family_id,
+        token_expires_at=claims.expires_at,
+    )

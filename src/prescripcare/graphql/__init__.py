@@ -1,0 +1,1 @@
+"""The GraphQL face of PrescripCare: schema, context, loaders, errors."""

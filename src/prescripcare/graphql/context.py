@@ -1,0 +1,104 @@
+"""The typed per-request context: resources, viewer and one loader set."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+
+from prescripcare.auth.loaders import UserByIdLoader
+from prescripcare.auth.viewer import Viewer, viewer_from_token
+from prescripcare.db import transaction
+from prescripcare.errors import NotAuthenticated
+from prescripcare.patients.loaders import (
+    CaregiversByPatientIdLoader,
+    CareTeamByPatientIdLoader,
+    PatientByIdLoader,
+    PatientByUserIdLoader,
+)
+from prescripcare.resources import Resources
+
+
+@dataclass
+class Loaders:
+    user_by_id: UserByIdLoader
+    patient_by_id: PatientByIdLoader
+    patient_by_user_id: PatientByUserIdLoader
+    caregivers_by_patient_id: CaregiversByPatientIdLoader
+    care_team_by_patient_id: CareTeamByPatientIdLoader
+
+    @classmethod
+    def for_viewer(cls, resources: Resources, viewer: Viewer | None) -> Loaders:
+        sessions = resources.sessions
+        return cls(
+            user_by_id=UserByIdLoader(sessions, viewer),
+            patient_by_id=PatientByIdLoader(sessions, viewer),
+            patient_by_user_id=PatientByUserIdLoader(sessions, viewer),
+            caregivers_by_patient_id=CaregiversByPatientIdLoader(sessions, viewer),
+            care_team_by_patient_id=CareTeamByPatientIdLoader(sessions, viewer),
+        )
+
+
+@dataclass
+class Context:
+    resources: Resources
+    request: Request | WebSocket
+    response: Response | None
+    viewer: Viewer | None
+    loaders: Loaders
+    # Why a token was refused, to say so instead of a bare UNAUTHENTICATED.
+    auth_problem: str | None = None
+    extras: dict[str, object] = field(default_factory=dict)
+
+    def now(self) -> datetime:
+        return self.resources.clock.now()
+
+    def require_viewer(self) -> Viewer:
+        if self.viewer is None:
+            raise NotAuthenticated(self.auth_problem or "Authentication required.")
+        return self.viewer
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        async with transaction(self.resources.sessions) as session:
+            yield session
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def build_context(
+    resources: Resources, request: Request | WebSocket, response: Response | None,
+    authorization: str | None,
+) -> Context:
+    viewer: Viewer | None = None
+    problem: str | None = None
+    if authorization:
+        token = bearer_token(authorization)
+        if token is not None:
+            async with resources.sessions() as session:
+                viewer = await viewer_from_token(
+                    session, resources.tokens, token, resources.clock.now()
+                )
+        if viewer is None:
+            problem = "The access token is invalid or expired; refresh it or log in again."
+    return Context(
+        resources=resources,
+        request=request,
+        response=response,
+        viewer=viewer,
+        loaders=Loaders.for_viewer(resources, viewer),
+        auth_problem=problem,
+    )

@@ -1,0 +1,26 @@
+"""Running a mutation's work in one transaction, failures as payload errors."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from prescripcare.errors import UserFacingError
+from prescripcare.graphql.context import Context
+from prescripcare.graphql.errors import UserError, user_errors
+
+T = TypeVar("T")
+
+
+async def in_transaction(
+    context: Context, work: Callable[[AsyncSession], Awaitable[T]]
+) -> tuple[T | None, list[UserError]]:
+    """(result, []) when committed; (None, errors) when refused: the
+    transaction is rolled back, so nothing was written."""
+    try:
+        async with context.transaction() as session:
+            return await work(session), []
+    except UserFacingError as error:
+        return None, user_errors(error)

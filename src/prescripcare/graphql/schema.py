@@ -1,0 +1,34 @@
+"""The one schema, assembled from each domain's root fields."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from prescripcare.auth.mutations import AuthMutation
+from prescripcare.auth.queries import AuthQuery
+from prescripcare.graphql.presenter import ErrorPresenter
+from prescripcare.graphql.scalars import SCALAR_OVERRIDES
+from prescripcare.patients.mutations import PatientMutation
+from prescripcare.patients.queries import PatientQuery
+
+Query = merge_types("Query", (AuthQuery, PatientQuery))
+Mutation = merge_types("Mutation", (AuthMutation, PatientMutation))
+
+
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=[ErrorPresenter],
+        scalar_overrides=SCALAR_OVERRIDES,  # type: ignore[arg-type]
+        config=StrawberryConfig(auto_camel_case=True),
+    )
+
+
+schema = build_schema()
+
+
+def export_sdl() -> str:
+    return schema.as_str() + "\n"

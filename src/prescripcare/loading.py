@@ -1,0 +1,44 @@
+"""The base of every `<Thing>By<Key>Loader`: one batch, one short session,
+one SQL statement, filtered for the viewer in SQL."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from typing import Generic, TypeVar
+
+from aiodataloader import DataLoader
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from prescripcare.auth.viewer import Viewer
+from prescripcare.db import SessionFactory
+
+K = TypeVar("K")
+V = TypeVar("V")
+T = TypeVar("T")
+
+
+class SessionLoader(DataLoader[K, V], Generic[K, V]):
+    def __init__(self, sessions: SessionFactory, viewer: Viewer | None) -> None:
+        super().__init__()
+        self.sessions = sessions
+        self.viewer = viewer
+
+    async def batch_load_fn(self, keys: list[K]) -> list[V]:
+        async with self.sessions() as session:
+            return await self.load_batch(session, keys)
+
+    async def load_batch(self, session: AsyncSession, keys: list[K]) -> list[V]:
+        raise NotImplementedError
+
+
+def one_per_key(keys: Sequence[K], rows: Iterable[T], key: Callable[[T], K]) -> list[T | None]:
+    found = {key(row): row for row in rows}
+    return [found.get(k) for k in keys]
+
+
+def many_per_key(keys: Sequence[K], rows: Iterable[T], key: Callable[[T], K]) -> list[list[T]]:
+    grouped: defaultdict[K, list[T]] = defaultdict(list)
+    for row in rows:
+        grouped[key(row)].append(row)
+    return [grouped.get(k, []) for k in keys]

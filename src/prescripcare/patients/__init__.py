@@ -1,0 +1,1 @@
+"""Patients, their caregivers and care teams, and who may see whom."""

@@ -1,0 +1,65 @@
+"""Patient loaders; every one filters with the viewer's visibility clause."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from prescripcare.auth.models import User
+from prescripcare.loading import SessionLoader, many_per_key, one_per_key
+from prescripcare.patients.access import visible_patients
+from prescripcare.patients.models import CaregiverLink, CareTeamMember, Patient
+
+
+class PatientByIdLoader(SessionLoader[uuid.UUID, Patient | None]):
+    async def load_batch(self, session: AsyncSession, keys: list[uuid.UUID]) -> list[Patient | None]:
+        if self.viewer is None:
+            return [None] * len(keys)
+        rows = await session.scalars(
+            select(Patient).where(col(Patient.id).in_(keys), visible_patients(self.viewer))
+        )
+        return one_per_key(keys, rows, lambda p: p.id)
+
+
+class PatientByUserIdLoader(SessionLoader[uuid.UUID, Patient | None]):
+    async def load_batch(self, session: AsyncSession, keys: list[uuid.UUID]) -> list[Patient | None]:
+        if self.viewer is None:
+            return [None] * len(keys)
+        rows = await session.scalars(
+            select(Patient).where(col(Patient.user_id).in_(keys), visible_patients(self.viewer))
+        )
+        return one_per_key(keys, rows, lambda p: p.user_id)
+
+
+class _LinkedUsersByPatientIdLoader(SessionLoader[uuid.UUID, list[User]]):
+    """Users attached to a patient through a link table, ordered by e-mail."""
+
+    link: type[CaregiverLink] | type[CareTeamMember]
+    user_column: str
+
+    async def load_batch(self, session: AsyncSession, keys: list[uuid.UUID]) -> list[list[User]]:
+        if self.viewer is None:
+            return [[] for _ in keys]
+        patient_id = col(self.link.patient_id)
+        rows = await session.execute(
+            select(patient_id, User)
+            .join(User, col(User.id) == getattr(self.link, self.user_column))
+            .join(Patient, col(Patient.id) == patient_id)
+            .where(patient_id.in_(keys), visible_patients(self.viewer))
+            .order_by(col(User.email))
+        )
+        pairs = list(rows.tuples())
+        return [[u for _, u in group] for group in many_per_key(keys, pairs, lambda r: r[0])]
+
+
+class CaregiversByPatientIdLoader(_LinkedUsersByPatientIdLoader):
+    link = CaregiverLink
+    user_column = "caregiver_id"
+
+
+class CareTeamByPatientIdLoader(_LinkedUsersByPatientIdLoader):
+    link = CareTeamMember
+    user_column = "user_id"

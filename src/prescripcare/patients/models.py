@@ -1,0 +1,116 @@
+"""Patient tables."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time
+from enum import StrEnum
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Time,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlmodel import Field, SQLModel
+
+from prescripcare.db import utc_column
+
+
+class ReminderChannel(StrEnum):
+    SMS = "SMS"
+    EMAIL = "EMAIL"
+    PUSH = "PUSH"
+
+
+class Patient(SQLModel, table=True):
+    __tablename__ = "patients"
+    __table_args__ = (
+        CheckConstraint(
+            "(quiet_start IS NULL) = (quiet_end IS NULL)", name="quiet_hours_both_or_neither"
+        ),
+        CheckConstraint(
+            "reminder_channels <@ ARRAY['SMS', 'EMAIL', 'PUSH']::varchar[]",
+            name="reminder_channels_known",
+        ),
+        # `patients` pages by (name, id); this index serves both the order and
+        # the keyset predicate.
+        Index("ix_patients_name_id", "name", "id"),
+        Index(
+            "ix_patients_name_trgm",
+            "name",
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops"},
+        ),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=Column(UUID, primary_key=True))
+    # The patient's own login, when they have one (self-registered patients).
+    user_id: uuid.UUID | None = Field(
+        default=None,
+        sa_column=Column(
+            UUID, ForeignKey("users.id", ondelete="SET NULL"), nullable=True, unique=True
+        ),
+    )
+    name: str = Field(sa_column=Column(String(200), nullable=False))
+    date_of_birth: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    timezone: str = Field(sa_column=Column(String(64), nullable=False))
+    phone: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
+    email: str | None = Field(default=None, sa_column=Column(String(254), nullable=True))
+    reminder_channels: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(ARRAY(String(8)), nullable=False, server_default=text("'{}'")),
+    )
+    quiet_start: time | None = Field(default=None, sa_column=Column(Time, nullable=True))
+    quiet_end: time | None = Field(default=None, sa_column=Column(Time, nullable=True))
+    created_by: uuid.UUID | None = Field(
+        default=None,
+        sa_column=Column(UUID, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    )
+    created_at: datetime = Field(sa_column=utc_column())
+    updated_at: datetime = Field(sa_column=utc_column())
+
+
+class CaregiverLink(SQLModel, table=True):
+    __tablename__ = "caregiver_links"
+
+    patient_id: uuid.UUID = Field(
+        sa_column=Column(
+            UUID, ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    caregiver_id: uuid.UUID = Field(
+        sa_column=Column(
+            UUID, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+        )
+    )
+    created_by: uuid.UUID | None = Field(
+        default=None,
+        sa_column=Column(UUID, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    )
+    created_at: datetime = Field(sa_column=utc_column())
+
+
+class CareTeamMember(SQLModel, table=True):
+    __tablename__ = "care_team_members"
+
+    patient_id: uuid.UUID = Field(
+        sa_column=Column(
+            UUID, ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    user_id: uuid.UUID = Field(
+        sa_column=Column(
+            UUID, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+        )
+    )
+    added_by: uuid.UUID | None = Field(
+        default=None,
+        sa_column=Column(UUID, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    )
+    created_at: datetime = Field(sa_column=utc_column())

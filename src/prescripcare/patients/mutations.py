@@ -1,0 +1,117 @@
+"""Patient mutations: create, update, caregivers and care team."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from prescripcare.auth.viewer import Viewer
+from prescripcare.graphql.info import Info
+from prescripcare.graphql.mutation import in_transaction
+from prescripcare.patients import service
+from prescripcare.patients.models import Patient, ReminderChannel
+from prescripcare.patients.types import (
+    CreatePatientInput,
+    PatientPayload,
+    PatientType,
+    UpdatePatientInput,
+)
+
+
+async def _patient_mutation(
+    info: Info, work: Callable[[AsyncSession, Viewer], Awaitable[Patient]]
+) -> PatientPayload:
+    ctx = info.context
+    viewer = ctx.require_viewer()
+
+    async def run(session: AsyncSession) -> Patient:
+        return await work(session, viewer)
+
+    patient, errors = await in_transaction(ctx, run)
+    return PatientPayload(
+        patient=PatientType.from_model(patient) if patient else None, errors=errors
+    )
+
+
+def _keep_unset(value: object) -> object:
+    return service.KEEP if value is strawberry.UNSET else value
+
+
+def _changes(data: UpdatePatientInput) -> service.PatientChanges:
+    quiet = data.quiet_hours
+    return service.PatientChanges(
+        name=_keep_unset(data.name),  # type: ignore[arg-type]
+        date_of_birth=_keep_unset(data.date_of_birth),  # type: ignore[arg-type]
+        timezone=_keep_unset(data.timezone),  # type: ignore[arg-type]
+        phone=_keep_unset(data.phone),  # type: ignore[arg-type]
+        email=_keep_unset(data.email),  # type: ignore[arg-type]
+        reminder_channels=(
+            service.KEEP if data.reminder_channels is strawberry.UNSET
+            else [ReminderChannel(c) for c in data.reminder_channels or []]
+        ),
+        quiet_hours=(
+            service.KEEP if quiet is strawberry.UNSET
+            else service.QuietHours(quiet.start, quiet.end) if quiet is not None
+            else None
+        ),
+    )
+
+
+@strawberry.type
+class PatientMutation:
+    @strawberry.mutation(description="CLINICIAN (joins the care team) or ADMIN.")
+    async def create_patient(self, info: Info, input: CreatePatientInput) -> PatientPayload | None:
+        data = service.NewPatient(
+            name=input.name, date_of_birth=input.date_of_birth, timezone=input.timezone,
+            phone=input.phone, email=input.email,
+            reminder_channels=[ReminderChannel(c) for c in input.reminder_channels or []],
+        )
+        now = info.context.now()
+        return await _patient_mutation(
+            info, lambda s, v: service.create_patient(s, v, data, now)
+        )
+
+    @strawberry.mutation
+    async def update_patient(
+        self, info: Info, id: strawberry.ID, input: UpdatePatientInput
+    ) -> PatientPayload | None:
+        changes, now = _changes(input), info.context.now()
+        return await _patient_mutation(
+            info, lambda s, v: service.update_patient(s, v, id, changes, now)
+        )
+
+    @strawberry.mutation(description="Give a CAREGIVER account access to the patient.")
+    async def link_caregiver(
+        self, info: Info, patient_id: strawberry.ID, email: str
+    ) -> PatientPayload | None:
+        now = info.context.now()
+        return await _patient_mutation(
+            info, lambda s, v: service.link_caregiver(s, v, patient_id, email, now)
+        )
+
+    @strawberry.mutation(description="Remove a caregiver's access (a caregiver may remove their own).")
+    async def unlink_caregiver(
+        self, info: Info, patient_id: strawberry.ID, caregiver_id: strawberry.ID
+    ) -> PatientPayload | None:
+        return await _patient_mutation(
+            info, lambda s, v: service.unlink_caregiver(s, v, patient_id, caregiver_id)
+        )
+
+    @strawberry.mutation(description="Add a CLINICIAN to the patient's care team.")
+    async def add_care_team_member(
+        self, info: Info, patient_id: strawberry.ID, email: str
+    ) -> PatientPayload | None:
+        now = info.context.now()
+        return await _patient_mutation(
+            info, lambda s, v: service.add_care_team_member(s, v, patient_id, email, now)
+        )
+
+    @strawberry.mutation(description="Remove a clinician from the care team, ending their access.")
+    async def remove_care_team_member(
+        self, info: Info, patient_id: strawberry.ID, user_id: strawberry.ID
+    ) -> PatientPayload | None:
+        return await _patient_mutation(
+            info, lambda s, v: service.remove_care_team_member(s, v, patient_id, user_id)
+        )

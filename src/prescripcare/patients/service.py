@@ -1,0 +1,294 @@
+"""Patient rules: creation, updates, caregivers and care teams.
+
+Every function takes the viewer, checks the role first (FORBIDDEN whatever the
+target), then finds the patient through the visibility filter (NOT_FOUND for
+one the viewer may not see), then validates, then writes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from prescripcare.auth.models import Role, User
+from prescripcare.auth.viewer import Viewer
+from prescripcare.errors import ErrorCode, Problems, UserFacingError, not_found
+from prescripcare.ids import parse_uuid
+from prescripcare.patients.access import visible_patients
+from prescripcare.patients.models import CaregiverLink, CareTeamMember, Patient, ReminderChannel
+from prescripcare.validation import clean_email, clean_name, clean_phone, clean_timezone
+
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+
+
+class _Keep:
+    """Marks an update field the client did not send (distinct from null)."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP = _Keep()
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    start: time
+    end: time
+
+
+@dataclass
+class NewPatient:
+    name: str
+    date_of_birth: date | None
+    timezone: str
+    phone: str | None = None
+    email: str | None = None
+    reminder_channels: list[ReminderChannel] = field(default_factory=list)
+    user_id: uuid.UUID | None = None
+
+
+@dataclass
+class PatientChanges:
+    name: str | None | _Keep = KEEP
+    date_of_birth: date | None | _Keep = KEEP
+    timezone: str | None | _Keep = KEEP
+    phone: str | None | _Keep = KEEP
+    email: str | None | _Keep = KEEP
+    reminder_channels: list[ReminderChannel] | None | _Keep = KEEP
+    quiet_hours: QuietHours | None | _Keep = KEEP
+
+
+def check_birth_date(value: date, today: date, problems: Problems, where: str) -> None:
+    if value < EARLIEST_BIRTH_DATE or value > today:
+        problems.invalid(where, "Date of birth must be a past date after 1900-01-01.")
+
+
+def _check_channels(patient: Patient, problems: Problems, where: str) -> None:
+    channels = set(patient.reminder_channels)
+    if ReminderChannel.SMS in channels and not patient.phone:
+        problems.invalid(where, "SMS reminders need a phone number.")
+    if ReminderChannel.EMAIL in channels and not patient.email:
+        problems.invalid(where, "E-mail reminders need an e-mail address.")
+
+
+def _dedupe(channels: list[ReminderChannel]) -> list[str]:
+    return [c.value for c in dict.fromkeys(channels)]
+
+
+def build_patient(data: NewPatient, now: datetime, problems: Problems, prefix: str) -> Patient:
+    """A validated, unsaved patient; problems name fields under `prefix`."""
+    name = clean_name(data.name, problems, f"{prefix}.name")
+    tz = clean_timezone(data.timezone, problems, f"{prefix}.timezone")
+    phone = clean_phone(data.phone, problems, f"{prefix}.phone") if data.phone else None
+    email = clean_email(data.email, problems, f"{prefix}.email") if data.email else None
+    if data.date_of_birth is not None:
+        check_birth_date(data.date_of_birth, now.date(), problems, f"{prefix}.dateOfBirth")
+    patient = Patient(
+        user_id=data.user_id,
+        name=name or "",
+        date_of_birth=data.date_of_birth,
+        timezone=tz or "",
+        phone=phone,
+        email=email,
+        reminder_channels=_dedupe(data.reminder_channels),
+        created_at=now,
+        updated_at=now,
+    )
+    _check_channels(patient, problems, f"{prefix}.reminderChannels")
+    return patient
+
+
+async def create_patient(
+    session: AsyncSession, viewer: Viewer, data: NewPatient, now: datetime
+) -> Patient:
+    viewer.require_role(Role.CLINICIAN, Role.ADMIN)
+    problems = Problems()
+    patient = build_patient(data, now, problems, "input")
+    problems.raise_if_any()
+    patient.created_by = viewer.user_id
+    session.add(patient)
+    await session.flush()
+    if viewer.role is Role.CLINICIAN:
+        session.add(
+            CareTeamMember(
+                patient_id=patient.id, user_id=viewer.user_id, added_by=viewer.user_id,
+                created_at=now,
+            )
+        )
+        await session.flush()
+    return patient
+
+
+async def find_visible_patient(
+    session: AsyncSession, viewer: Viewer, patient_id: str | uuid.UUID, *, lock: bool = False
+) -> Patient | None:
+    pid = patient_id if isinstance(patient_id, uuid.UUID) else parse_uuid(patient_id)
+    if pid is None:
+        return None
+    query = select(Patient).where(col(Patient.id) == pid, visible_patients(viewer))
+    if lock:
+        query = query.with_for_update(of=Patient)  # type: ignore[arg-type]
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def patient_of_user(session: AsyncSession, user_id: uuid.UUID) -> Patient | None:
+    """A PATIENT account's own record."""
+    query = select(Patient).where(col(Patient.user_id) == user_id)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def _require_patient(
+    session: AsyncSession, viewer: Viewer, patient_id: str, where: str
+) -> Patient:
+    patient = await find_visible_patient(session, viewer, patient_id, lock=True)
+    if patient is None:
+        raise not_found("Patient", where)
+    return patient
+
+
+def _apply_changes(patient: Patient, changes: PatientChanges, today: date, problems: Problems) -> None:
+    def required(value: object, where: str) -> bool:
+        if value is None:
+            problems.invalid(where, "This field cannot be cleared.")
+            return False
+        return not isinstance(value, _Keep)
+
+    if required(changes.name, "input.name"):
+        assert isinstance(changes.name, str)
+        patient.name = clean_name(changes.name, problems, "input.name") or patient.name
+    if required(changes.date_of_birth, "input.dateOfBirth"):
+        assert isinstance(changes.date_of_birth, date)
+        check_birth_date(changes.date_of_birth, today, problems, "input.dateOfBirth")
+        patient.date_of_birth = changes.date_of_birth
+    if required(changes.timezone, "input.timezone"):
+        assert isinstance(changes.timezone, str)
+        patient.timezone = (
+            clean_timezone(changes.timezone, problems, "input.timezone") or patient.timezone
+        )
+    if not isinstance(changes.phone, _Keep):
+        patient.phone = (
+            clean_phone(changes.phone, problems, "input.phone") if changes.phone else None
+        )
+    if not isinstance(changes.email, _Keep):
+        patient.email = (
+            clean_email(changes.email, problems, "input.email") if changes.email else None
+        )
+    if not isinstance(changes.reminder_channels, _Keep):
+        patient.reminder_channels = _dedupe(changes.reminder_channels or [])
+    if not isinstance(changes.quiet_hours, _Keep):
+        quiet = changes.quiet_hours
+        if quiet is not None and quiet.start == quiet.end:
+            problems.invalid("input.quietHours", "Quiet hours must start and end at different times.")
+        patient.quiet_start = quiet.start if quiet else None
+        patient.quiet_end = quiet.end if quiet else None
+
+
+async def update_patient(
+    session: AsyncSession, viewer: Viewer, patient_id: str, changes: PatientChanges,
+    now: datetime,
+) -> Patient:
+    viewer.require_role(Role.PATIENT, Role.CLINICIAN, Role.ADMIN)
+    patient = await _require_patient(session, viewer, patient_id, "id")
+    problems = Problems()
+    _apply_changes(patient, changes, now.date(), problems)
+    _check_channels(patient, problems, "input.reminderChannels")
+    problems.raise_if_any()
+    patient.updated_at = now
+    await session.flush()
+    return patient
+
+
+async def _user_with_role(
+    session: AsyncSession, email: str, role: Role, problems: Problems, where: str
+) -> User:
+    address = clean_email(email, problems, where)
+    problems.raise_if_any()
+    user = (
+        await session.execute(
+            select(User).where(
+                col(User.email) == address,
+                col(User.role) == role.value,
+                col(User.disabled_at).is_(None),
+            )
+        )
+    ).scalar_one_or_none()
+    if user is None:
+        raise UserFacingError.single(
+            ErrorCode.NOT_FOUND, f"No {role.value.lower()} account uses this e-mail.", where
+        )
+    return user
+
+
+async def link_caregiver(
+    session: AsyncSession, viewer: Viewer, patient_id: str, email: str, now: datetime
+) -> Patient:
+    viewer.require_role(Role.PATIENT, Role.CLINICIAN, Role.ADMIN)
+    patient = await _require_patient(session, viewer, patient_id, "patientId")
+    caregiver = await _user_with_role(session, email, Role.CAREGIVER, Problems(), "email")
+    await session.execute(
+        insert(CaregiverLink)
+        .values(
+            patient_id=patient.id, caregiver_id=caregiver.id, created_by=viewer.user_id,
+            created_at=now,
+        )
+        .on_conflict_do_nothing()
+    )
+    return patient
+
+
+async def unlink_caregiver(
+    session: AsyncSession, viewer: Viewer, patient_id: str, caregiver_id: str
+) -> Patient:
+    # A caregiver may step back from a patient themself; nobody else's link.
+    viewer.require_role(Role.PATIENT, Role.CAREGIVER, Role.CLINICIAN, Role.ADMIN)
+    patient = await _require_patient(session, viewer, patient_id, "patientId")
+    cid = parse_uuid(caregiver_id)
+    if viewer.role is Role.CAREGIVER and cid != viewer.user_id:
+        raise not_found("Caregiver link", "caregiverId")
+    result = await session.execute(
+        delete(CaregiverLink).where(
+            col(CaregiverLink.patient_id) == patient.id, col(CaregiverLink.caregiver_id) == cid
+        )
+    )
+    if not getattr(result, "rowcount", 0):
+        raise not_found("Caregiver link", "caregiverId")
+    return patient
+
+
+async def add_care_team_member(
+    session: AsyncSession, viewer: Viewer, patient_id: str, email: str, now: datetime
+) -> Patient:
+    viewer.require_role(Role.PATIENT, Role.CLINICIAN, Role.ADMIN)
+    patient = await _require_patient(session, viewer, patient_id, "patientId")
+    clinician = await _user_with_role(session, email, Role.CLINICIAN, Problems(), "email")
+    await session.execute(
+        insert(CareTeamMember)
+        .values(
+            patient_id=patient.id, user_id=clinician.id, added_by=viewer.user_id, created_at=now
+        )
+        .on_conflict_do_nothing()
+    )
+    return patient
+
+
+async def remove_care_team_member(
+    session: AsyncSession, viewer: Viewer, patient_id: str, user_id: str
+) -> Patient:
+    viewer.require_role(Role.PATIENT, Role.CLINICIAN, Role.ADMIN)
+    patient = await _require_patient(session, viewer, patient_id, "patientId")
+    result = await session.execute(
+        delete(CareTeamMember).where(
+            col(CareTeamMember.patient_id) == patient.id,
+            col(CareTeamMember.user_id) == parse_uuid(user_id),
+        )
+    )
+    if not getattr(result, "rowcount", 0):
+        raise not_found("Care team member", "userId")
+    return patient

@@ -1,0 +1,124 @@
+"""GraphQL types of patients."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date, time
+
+import strawberry
+
+from prescripcare.auth.types import UserType
+from prescripcare.graphql.enums import ReminderChannelEnum
+from prescripcare.graphql.errors import UserError
+from prescripcare.graphql.info import Info
+from prescripcare.graphql.pagination import PageInfo
+from prescripcare.patients.models import Patient, ReminderChannel
+
+
+@strawberry.type
+class QuietHours:
+    start: time
+    end: time
+
+
+@strawberry.type(name="Patient")
+class PatientType:
+    id: strawberry.ID
+    name: str
+    date_of_birth: date | None
+    timezone: str = strawberry.field(description="IANA time zone name.")
+    phone: str | None = strawberry.field(description="E.164.")
+    email: str | None
+    reminder_channels: list[ReminderChannelEnum]  # type: ignore[valid-type]
+    quiet_hours: QuietHours | None = strawberry.field(
+        description="Local times between which no reminder is sent."
+    )
+    _model: strawberry.Private[Patient]
+
+    @classmethod
+    def from_model(cls, patient: Patient) -> PatientType:
+        quiet = (
+            QuietHours(start=patient.quiet_start, end=patient.quiet_end)
+            if patient.quiet_start is not None and patient.quiet_end is not None
+            else None
+        )
+        return cls(
+            id=strawberry.ID(str(patient.id)),
+            name=patient.name,
+            date_of_birth=patient.date_of_birth,
+            timezone=patient.timezone,
+            phone=patient.phone,
+            email=patient.email,
+            reminder_channels=[ReminderChannel(c) for c in patient.reminder_channels],
+            quiet_hours=quiet,
+            _model=patient,
+        )
+
+    @strawberry.field(description="Caregivers linked to this patient.")
+    async def caregivers(self, info: Info) -> list[UserType]:
+        users = await info.context.loaders.caregivers_by_patient_id.load(self._model.id)
+        return [UserType.from_model(u) for u in users]
+
+    @strawberry.field(description="Clinicians on this patient's care team.")
+    async def care_team(self, info: Info) -> list[UserType]:
+        users = await info.context.loaders.care_team_by_patient_id.load(self._model.id)
+        return [UserType.from_model(u) for u in users]
+
+
+@strawberry.type
+class PatientEdge:
+    cursor: str
+    node: PatientType
+
+
+@strawberry.type
+class PatientConnection:
+    edges: list[PatientEdge]
+    page_info: PageInfo
+    _total: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="Patients matching the filter, on every page.")
+    async def total_count(self) -> int:
+        # Counted only when asked for: a statement the client did not request
+        # is not spent.
+        return await self._total()
+
+
+@strawberry.input
+class QuietHoursInput:
+    start: time
+    end: time
+
+
+@strawberry.input
+class CreatePatientInput:
+    name: str
+    date_of_birth: date
+    timezone: str
+    phone: str | None = strawberry.field(
+        default=None,
+        description="E.164, checked with libphonenumber (syntax and length for the country).",
+    )
+    email: str | None = None
+    reminder_channels: list[ReminderChannelEnum] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Default: none until the patient consents to a channel."
+    )
+
+
+@strawberry.input(
+    description="Omitted fields stay as they are; an explicit null clears an optional field."
+)
+class UpdatePatientInput:
+    name: str | None = strawberry.UNSET
+    date_of_birth: date | None = strawberry.UNSET
+    timezone: str | None = strawberry.UNSET
+    phone: str | None = strawberry.UNSET
+    email: str | None = strawberry.UNSET
+    reminder_channels: list[ReminderChannelEnum] | None = strawberry.UNSET  # type: ignore[valid-type]
+    quiet_hours: QuietHoursInput | None = strawberry.UNSET
+
+
+@strawberry.type
+class PatientPayload:
+    patient: PatientType | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)

@@ -1,0 +1,56 @@
+"""The long-lived objects a process needs: database, Redis, clock, services.
+
+The API, the worker and the CLI open the same resources, so they share one
+implementation of every rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from prescripcare.auth.passwords import PasswordService
+from prescripcare.auth.service import AuthService
+from prescripcare.auth.tokens import AccessTokenCodec
+from prescripcare.clock import Clock
+from prescripcare.db import SessionFactory, create_engine, create_session_factory
+from prescripcare.redis import RedisKeys, create_redis
+from prescripcare.settings import Settings
+
+
+@dataclass
+class Resources:
+    settings: Settings
+    clock: Clock
+    engine: AsyncEngine
+    sessions: SessionFactory
+    redis: Redis
+    keys: RedisKeys
+    auth: AuthService
+
+    @property
+    def tokens(self) -> AccessTokenCodec:
+        return self.auth.codec
+
+
+@asynccontextmanager
+async def open_resources(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Resources]:
+    engine = create_engine(settings)
+    redis = create_redis(settings)
+    try:
+        yield Resources(
+            settings=settings,
+            clock=clock or Clock(),
+            engine=engine,
+            sessions=create_session_factory(engine),
+            redis=redis,
+            keys=RedisKeys(settings.redis_prefix),
+            auth=AuthService(settings, PasswordService(settings), AccessTokenCodec(settings)),
+        )
+    finally:
+        await redis.aclose()
+        await engine.dispose()

@@ -1,0 +1,142 @@
+"""Every setting, read from the environment and validated in one place.
+
+A production process refuses to start on a missing or weak secret rather than
+run with a guessable one: tokens signed with a known key are forged tokens.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Only ever used in development; production refuses it (see _check_production).
+DEV_JWT_SECRET = "development-only-jwt-secret-do-not-use-in-production"
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(ValueError):
+    """A setting is missing or unsafe; the message says which and why."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+
+    prescripcare_env: Literal["development", "production"] = "development"
+    database_url: str | None = None
+    redis_url: str | None = None
+    # Every Redis key and pub/sub channel starts with this, so several
+    # deployments can share one Redis server.
+    redis_prefix: str = Field(default="prescripcare", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    jwt_secret: SecretStr | None = None
+    encryption_key: SecretStr | None = None
+    port: int = Field(default=8000, ge=1, le=65535)
+    sentry_dsn: str | None = None
+
+    access_token_minutes: int = Field(default=15, ge=1, le=60)
+    refresh_token_days: int = Field(default=30, ge=1, le=365)
+    jwt_issuer: str = "prescripcare"
+    jwt_audience: str = "prescripcare-api"
+
+    # Argon2id cost; the defaults are RFC 9106's second recommended option.
+    # Tests lower them (still Argon2id) so the suite stays fast.
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8)
+    argon2_parallelism: int = Field(default=4, ge=1)
+
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _plain_postgres_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        scheme = urlsplit(value).scheme
+        if scheme not in ("postgresql", "postgres"):
+            raise ValueError(
+                "DATABASE_URL must be a plain postgresql:// URL (the driver is added internally)"
+            )
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("REDIS_URL must be a redis://, rediss:// or unix:// URL")
+        return value
+
+    @field_validator("encryption_key")
+    @classmethod
+    def _encryption_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(value.get_secret_value().encode())
+        except (binascii.Error, ValueError) as exc:
+            raise ValueError("ENCRYPTION_KEY must be URL-safe base64") from exc
+        if len(raw) != 32:
+            raise ValueError("ENCRYPTION_KEY must encode exactly 32 random bytes")
+        return value
+
+    @model_validator(mode="after")
+    def _check_production(self) -> Settings:
+        if not self.is_production:
+            return self
+        problems = []
+        if not self.database_url:
+            problems.append("DATABASE_URL is required in production")
+        if not self.redis_url:
+            problems.append("REDIS_URL is required in production")
+        secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
+        if not secret:
+            problems.append("JWT_SECRET is required in production")
+        elif secret == DEV_JWT_SECRET or len(secret) < MIN_SECRET_LENGTH:
+            problems.append(f"JWT_SECRET is weak: use at least {MIN_SECRET_LENGTH} random characters")
+        elif len(set(secret)) < 10:
+            problems.append("JWT_SECRET is weak: too few distinct characters")
+        if self.encryption_key is None:
+            problems.append("ENCRYPTION_KEY is required in production (32 random bytes, base64)")
+        if self.argon2_memory_kib < 19456:
+            problems.append("ARGON2_MEMORY_KIB below 19456 is too weak for production")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.prescripcare_env == "production"
+
+    @property
+    def signing_secret(self) -> str:
+        return self.jwt_secret.get_secret_value() if self.jwt_secret else DEV_JWT_SECRET
+
+    def require_database_url(self) -> str:
+        if not self.database_url:
+            raise SettingsError("DATABASE_URL is not set (or run `prescripcare dev`)")
+        return self.database_url
+
+    def require_redis_url(self) -> str:
+        if not self.redis_url:
+            raise SettingsError("REDIS_URL is not set (or run `prescripcare dev`)")
+        return self.redis_url
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning pydantic's report into one clear message."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"]).upper() or "settings"
+            lines.append(f"{where}: {err['msg']}")
+        raise SettingsError("invalid settings: " + "; ".join(lines)) from None

@@ -1,0 +1,185 @@
+"""Test services: real PostgreSQL and Redis, never stand-ins.
+
+With TEST_DATABASE_URL / REDIS_URL set (CI: the machine's servers) each test
+run gets its own fresh database and Redis key prefix; without them the
+embedded servers start in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from starlette.applications import Starlette
+
+from prescripcare.app import create_app, resources_of
+from prescripcare.clock import SettableClock
+from prescripcare.db import create_engine, metadata
+from prescripcare.embedded import EmbeddedServices
+from prescripcare.migrate import upgrade
+from prescripcare.resources import Resources
+from prescripcare.settings import Settings
+
+# A Tuesday in winter: far from any daylight-saving change unless a test moves it.
+START = datetime(2026, 1, 13, 15, 0, tzinfo=UTC)
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def service_urls() -> Iterator[tuple[str, str]]:
+    """(server URL to create databases on, Redis URL)."""
+    database_url = os.environ.get("TEST_DATABASE_URL")
+    redis_url = os.environ.get("REDIS_URL")
+    with tempfile.TemporaryDirectory(prefix="prescripcare-test-") as tmp:
+        with EmbeddedServices(
+            Path(tmp), database_url=database_url, redis_url=redis_url, delete_on_stop=True
+        ) as services:
+            assert services.database_url and services.redis_url
+            yield services.database_url, services.redis_url
+
+
+@pytest.fixture(scope="session")
+def database_url(service_urls: tuple[str, str]) -> Iterator[str]:
+    """A database of our own on the test server, dropped at the end."""
+    server_url = service_urls[0]
+    name = f"prescripcare_test_{uuid.uuid4().hex[:12]}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(_asyncpg_dsn(server_url))
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    yield url
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, service_urls: tuple[str, str]) -> Settings:
+    return Settings(
+        prescripcare_env="development",
+        database_url=database_url,
+        redis_url=service_urls[1],
+        redis_prefix=f"pctest-{uuid.uuid4().hex[:10]}",
+        jwt_secret="test-secret-" + uuid.uuid4().hex,  # type: ignore[arg-type]
+        # Still Argon2id, at a cost that keeps the suite fast.
+        argon2_time_cost=1,
+        argon2_memory_kib=1024,
+        argon2_parallelism=1,
+    )
+
+
+@pytest.fixture(scope="session")
+def migrated(settings: Settings) -> Settings:
+    async def run() -> None:
+        engine = create_engine(settings)
+        await upgrade(engine)
+        await engine.dispose()
+
+    asyncio.run(run())
+    return settings
+
+
+@pytest.fixture(scope="session")
+def clock() -> SettableClock:
+    return SettableClock(START)
+
+
+@pytest.fixture(scope="session")
+async def app(migrated: Settings, clock: SettableClock) -> AsyncIterator[Starlette]:
+    application = create_app(migrated, clock=clock)
+    async with LifespanManager(application):
+        yield application
+
+
+@pytest.fixture
+def resources(app: Starlette) -> Resources:
+    return resources_of(app)
+
+
+@pytest.fixture(autouse=True)
+async def _clean_state(request: pytest.FixtureRequest, clock: SettableClock) -> AsyncIterator[None]:
+    clock.set(START)
+    yield
+    if "app" not in request.fixturenames:
+        return
+    res = resources_of(request.getfixturevalue("app"))
+    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    async with res.engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {tables} CASCADE"))
+    keys = [k async for k in res.redis.scan_iter(match=res.keys.key("*"))]
+    if keys:
+        await res.redis.delete(*keys)
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+class GraphQLClient:
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def raw(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+        assert response.status_code in (200, 400), response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def data(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
+        body = await self.raw(query, variables, token)
+        assert not body.get("errors"), body
+        data: dict[str, Any] = body["data"]
+        return data
+
+
+@pytest.fixture
+def gql(client: httpx.AsyncClient) -> GraphQLClient:
+    return GraphQLClient(client)
+
+
+class StatementCounter:
+    def __init__(self) -> None:
+        self.count = 0
+        self.statements: list[str] = []
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self.count += 1
+        self.statements.append(statement)
+
+
+@pytest.fixture
+def count_statements(resources: Resources) -> Iterator[StatementCounter]:
+    counter = StatementCounter()
+    target = resources.engine.sync_engine
+    event.listen(target, "before_cursor_execute", counter)
+    yield counter
+    event.remove(target, "before_cursor_execute", counter)
