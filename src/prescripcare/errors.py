@@ -72,6 +72,9 @@ class Problems:
     def invalid(self, field: str, message: str) -> None:
         self.add(ErrorCode.INVALID, field, message)
 
+    def has(self, field: str) -> bool:
+        return any(p.field == field for p in self.items)
+
     def raise_if_any(self) -> None:
         if self.items:
             raise UserFacingError(list(self.items))

@@ -38,9 +38,19 @@ def clean_name(value: str, problems: Problems, field: str) -> str | None:
     return name
 
 
+# Present in some system zone directories but not zones a patient lives in.
+_NOT_ZONES = {"localtime", "posixrules", "Factory"}
+
+
 @functools.cache
 def _known_timezones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    return frozenset(
+        name for name in zoneinfo.available_timezones()
+        if name not in _NOT_ZONES and not name.startswith(("posix/", "right/"))
+        # Legacy names such as EST or MST are fixed offsets without daylight
+        # saving: a New Yorker picking "EST" would get summer doses an hour off.
+        and ("/" in name or name == "UTC")
+    )
 
 
 def clean_timezone(value: str, problems: Problems, field: str) -> str | None:

@@ -16,14 +16,17 @@ from prescripcare.auth.types import (
     RegisterInput,
     UserType,
 )
-from prescripcare.graphql.errors import from_problem
+from prescripcare.auth.viewer import Viewer
+from prescripcare.graphql.errors import UserError, from_problem
 from prescripcare.graphql.info import Info
 from prescripcare.graphql.mutation import in_transaction
 
 
-def _signed_in(result: SignedIn | None, errors: list) -> AuthPayload:  # type: ignore[type-arg]
+def _signed_in(info: Info, result: SignedIn | None, errors: list[UserError]) -> AuthPayload:
     if result is None:
         return AuthPayload(errors=errors)
+    user = result.user
+    info.context.act_as(Viewer(user_id=user.id, role=Role(user.role), email=user.email))
     return AuthPayload(
         access_token=result.tokens.access_token,
         refresh_token=result.tokens.refresh_token,
@@ -45,7 +48,7 @@ class AuthMutation:
         async def work(session: AsyncSession) -> SignedIn:
             return await ctx.resources.auth.register(session, data, ctx.now())
 
-        return _signed_in(*await in_transaction(ctx, work))
+        return _signed_in(info, *await in_transaction(ctx, work))
 
     @strawberry.mutation
     async def login(self, info: Info, email: str, password: str) -> AuthPayload | None:
@@ -54,7 +57,7 @@ class AuthMutation:
         async def work(session: AsyncSession) -> SignedIn:
             return await ctx.resources.auth.login(session, email, password, ctx.now())
 
-        return _signed_in(*await in_transaction(ctx, work))
+        return _signed_in(info, *await in_transaction(ctx, work))
 
     @strawberry.mutation(
         description="Rotate a refresh token: the old one stops working. Reusing a rotated "

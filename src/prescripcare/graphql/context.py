@@ -64,6 +64,12 @@ class Context:
             raise NotAuthenticated(self.auth_problem or "Authentication required.")
         return self.viewer
 
+    def act_as(self, viewer: Viewer) -> None:
+        """After register or login the rest of the response is the new
+        user's to see (their own patient record, say)."""
+        self.viewer = viewer
+        self.loaders = Loaders.for_viewer(self.resources, viewer)
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         async with transaction(self.resources.sessions) as session:

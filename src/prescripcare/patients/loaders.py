@@ -51,7 +51,7 @@ class _LinkedUsersByPatientIdLoader(SessionLoader[uuid.UUID, list[User]]):
             .where(patient_id.in_(keys), visible_patients(self.viewer))
             .order_by(col(User.email))
         )
-        pairs = list(rows.tuples())
+        pairs = [(row[0], row[1]) for row in rows]
         return [[u for _, u in group] for group in many_per_key(keys, pairs, lambda r: r[0])]
 
 

@@ -70,11 +70,17 @@ def check_birth_date(value: date, today: date, problems: Problems, where: str) -
         problems.invalid(where, "Date of birth must be a past date after 1900-01-01.")
 
 
-def _check_channels(patient: Patient, problems: Problems, where: str) -> None:
+def _check_channels(patient: Patient, problems: Problems, prefix: str) -> None:
+    # A channel without its address is reported only when the address itself
+    # was not already refused: one mistake, one error.
     channels = set(patient.reminder_channels)
-    if ReminderChannel.SMS in channels and not patient.phone:
+    where = f"{prefix}.reminderChannels"
+    if ReminderChannel.SMS in channels and not patient.phone and not problems.has(f"{prefix}.phone"):
         problems.invalid(where, "SMS reminders need a phone number.")
-    if ReminderChannel.EMAIL in channels and not patient.email:
+    if (
+        ReminderChannel.EMAIL in channels and not patient.email
+        and not problems.has(f"{prefix}.email")
+    ):
         problems.invalid(where, "E-mail reminders need an e-mail address.")
 
 
@@ -101,7 +107,7 @@ def build_patient(data: NewPatient, now: datetime, problems: Problems, prefix: s
         created_at=now,
         updated_at=now,
     )
-    _check_channels(patient, problems, f"{prefix}.reminderChannels")
+    _check_channels(patient, problems, prefix)
     return patient
 
 
@@ -198,7 +204,7 @@ async def update_patient(
     patient = await _require_patient(session, viewer, patient_id, "id")
     problems = Problems()
     _apply_changes(patient, changes, now.date(), problems)
-    _check_channels(patient, problems, "input.reminderChannels")
+    _check_channels(patient, problems, "input")
     problems.raise_if_any()
     patient.updated_at = now
     await session.flush()
