@@ -45,12 +45,14 @@ def service_urls() -> Iterator[tuple[str, str]]:
     """(server URL to create databases on, Redis URL)."""
     database_url = os.environ.get("TEST_DATABASE_URL")
     redis_url = os.environ.get("REDIS_URL")
-    with tempfile.TemporaryDirectory(prefix="prescripcare-test-") as tmp:
-        with EmbeddedServices(
+    with (
+        tempfile.TemporaryDirectory(prefix="prescripcare-test-") as tmp,
+        EmbeddedServices(
             Path(tmp), database_url=database_url, redis_url=redis_url, delete_on_stop=True
-        ) as services:
-            assert services.database_url and services.redis_url
-            yield services.database_url, services.redis_url
+        ) as services,
+    ):
+        assert services.database_url and services.redis_url
+        yield services.database_url, services.redis_url
 
 
 @pytest.fixture(scope="session")

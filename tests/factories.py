@@ -41,8 +41,11 @@ async def account(res: Resources, role: Role, *, timezone: str = "America/New_Yo
             signed = await res.auth.register(
                 session,
                 Registration(
-                    email=_email(role), password=PASSWORD, name=f"Test {role.value.title()}",
-                    role=role, timezone=timezone if role is Role.PATIENT else None,
+                    email=_email(role),
+                    password=PASSWORD,
+                    name=f"Test {role.value.title()}",
+                    role=role,
+                    timezone=timezone if role is Role.PATIENT else None,
                     date_of_birth=date(1980, 5, 17) if role is Role.PATIENT else None,
                 ),
                 now,
@@ -65,7 +68,8 @@ async def patient(
 ) -> uuid.UUID:
     async with transaction(res.sessions) as session:
         created = await patients.create_patient(
-            session, clinician.viewer,
+            session,
+            clinician.viewer,
             patients.NewPatient(name=name, date_of_birth=date(1970, 1, 1), timezone=timezone),
             res.clock.now(),
         )

@@ -105,8 +105,13 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     from prescripcare.app import create_app
 
     uvicorn.run(
-        create_app(settings), host=host, port=port, proxy_headers=True, log_level="info",
-        ws="websockets-sansio", timeout_graceful_shutdown=20,
+        create_app(settings),
+        host=host,
+        port=port,
+        proxy_headers=True,
+        log_level="info",
+        ws="websockets-sansio",
+        timeout_graceful_shutdown=20,
     )
 
 
@@ -115,11 +120,13 @@ def _dev(args: argparse.Namespace) -> None:
 
     data_dir = Path(args.data_dir).resolve()
     with EmbeddedServices(
-        data_dir, database_url=os.environ.get("DATABASE_URL"),
+        data_dir,
+        database_url=os.environ.get("DATABASE_URL"),
         redis_url=os.environ.get("REDIS_URL"),
     ) as services:
         settings = _settings(
-            database_url=services.database_url, redis_url=services.redis_url,
+            database_url=services.database_url,
+            redis_url=services.redis_url,
             prescripcare_env="development",
         )
         _run(lambda: _migrate(settings))

@@ -29,23 +29,31 @@ class DemoLogin:
 
 
 ADMIN = DemoLogin("admin@demo.prescripcare.example", "demo-admin-passphrase", Role.ADMIN)
-CLINICIAN = DemoLogin("dr.osei@demo.prescripcare.example", "demo-clinician-passphrase", Role.CLINICIAN)
-PATIENT = DemoLogin("maria.lopez@demo.prescripcare.example", "demo-patient-passphrase", Role.PATIENT)
-CAREGIVER = DemoLogin("sam.lopez@demo.prescripcare.example", "demo-caregiver-passphrase", Role.CAREGIVER)
+CLINICIAN = DemoLogin(
+    "dr.osei@demo.prescripcare.example", "demo-clinician-passphrase", Role.CLINICIAN
+)
+PATIENT = DemoLogin(
+    "maria.lopez@demo.prescripcare.example", "demo-patient-passphrase", Role.PATIENT
+)
+CAREGIVER = DemoLogin(
+    "sam.lopez@demo.prescripcare.example", "demo-caregiver-passphrase", Role.CAREGIVER
+)
 LOGINS = (ADMIN, CLINICIAN, PATIENT, CAREGIVER)
 
 # Patients the demo clinician looks after, in time zones that exercise
 # daylight saving, a half-hour offset and the southern hemisphere.
 CLINIC_PATIENTS = (
     ("Arjun Mehta", date(1958, 4, 2), "Asia/Kolkata", "+919812345678"),
-    ("Eleanor Whitfield", date(1946, 11, 23), "Europe/London", "+447700900123"),
+    ("Eleanor Whitfield", date(1946, 11, 23), "Europe/London", "+442079460123"),
     ("James O'Connor", date(1971, 6, 14), "America/New_York", "+12025550143"),
     ("Ruby Nguyen", date(1989, 1, 30), "Australia/Lord_Howe", None),
 )
 
 
 async def _user(session: AsyncSession, email: str) -> User | None:
-    return (await session.execute(select(User).where(col(User.email) == email))).scalar_one_or_none()
+    return (
+        await session.execute(select(User).where(col(User.email) == email))
+    ).scalar_one_or_none()
 
 
 async def seed_demo(session: AsyncSession, auth: AuthService, now: datetime) -> list[DemoLogin]:
@@ -55,13 +63,20 @@ async def seed_demo(session: AsyncSession, auth: AuthService, now: datetime) -> 
         return []
     for login in (ADMIN, CLINICIAN):
         await auth.create_user(
-            session, None, login.email, login.password, login.role,
-            "Demo " + login.role.value.title(), now,
+            session,
+            None,
+            login.email,
+            login.password,
+            login.role,
+            "Demo " + login.role.value.title(),
+            now,
         )
     await auth.register(
         session,
         Registration(
-            email=CAREGIVER.email, password=CAREGIVER.password, name="Sam Lopez",
+            email=CAREGIVER.email,
+            password=CAREGIVER.password,
+            name="Sam Lopez",
             role=Role.CAREGIVER,
         ),
         now,
@@ -69,8 +84,11 @@ async def seed_demo(session: AsyncSession, auth: AuthService, now: datetime) -> 
     signed = await auth.register(
         session,
         Registration(
-            email=PATIENT.email, password=PATIENT.password, name="Maria Lopez",
-            date_of_birth=date(1952, 3, 9), timezone="America/Chicago",
+            email=PATIENT.email,
+            password=PATIENT.password,
+            name="Maria Lopez",
+            date_of_birth=date(1952, 3, 9),
+            timezone="America/Chicago",
         ),
         now,
     )
@@ -85,9 +103,13 @@ async def seed_demo(session: AsyncSession, auth: AuthService, now: datetime) -> 
     doctor = Viewer(user_id=clinician.id, role=Role.CLINICIAN, email=clinician.email)
     for name, born, tz, phone in CLINIC_PATIENTS:
         await patients.create_patient(
-            session, doctor,
+            session,
+            doctor,
             patients.NewPatient(
-                name=name, date_of_birth=born, timezone=tz, phone=phone,
+                name=name,
+                date_of_birth=born,
+                timezone=tz,
+                phone=phone,
                 reminder_channels=[ReminderChannel.SMS] if phone else [],
             ),
             now,

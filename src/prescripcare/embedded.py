@@ -27,9 +27,10 @@ class EmbeddedPostgres:
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
         # pgserver stops the server when the last handle in this process goes.
-        self._server = pgserver.get_server(self.data_dir, cleanup_mode="stop")
+        self._server = pgserver.get_server(self.data_dir, cleanup_mode="stop")  # type: ignore[attr-defined]
+        # DATABASE_NAME is a constant of ours, not input.
         exists = self._server.psql(
-            f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';"
+            f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';"  # noqa: S608
         )
         if "(1 row)" not in exists:
             self._server.psql(f"CREATE DATABASE {DATABASE_NAME};")
@@ -69,10 +70,16 @@ class EmbeddedServices:
     """Starts whichever of the two services has no URL configured."""
 
     def __init__(
-        self, data_dir: Path, *, database_url: str | None, redis_url: str | None,
+        self,
+        data_dir: Path,
+        *,
+        database_url: str | None,
+        redis_url: str | None,
         delete_on_stop: bool = False,
     ) -> None:
-        self.postgres = None if database_url else EmbeddedPostgres(data_dir / "postgres", delete_on_stop)
+        self.postgres = (
+            None if database_url else EmbeddedPostgres(data_dir / "postgres", delete_on_stop)
+        )
         self.redis = None if redis_url else EmbeddedRedis(data_dir / "redis")
         self.database_url = database_url
         self.redis_url = redis_url
@@ -91,7 +98,9 @@ class EmbeddedServices:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         self.stop()

@@ -36,7 +36,7 @@ async def ready(request: Request) -> JSONResponse:
         try:
             ok = await asyncio.wait_for(check, CHECK_TIMEOUT_SECONDS)
             results[name] = "ok" if ok else "not migrated"
-        except Exception:  # noqa: BLE001 - any failure means not ready
+        except Exception:
             results[name] = "unreachable"
     ready_now = all(v == "ok" for v in results.values())
     return JSONResponse(

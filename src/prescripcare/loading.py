@@ -32,7 +32,9 @@ class SessionLoader(DataLoader[K, V], Generic[K, V]):
         raise NotImplementedError
 
 
-def one_per_key(keys: Sequence[K], rows: Iterable[T], key: Callable[[T], K]) -> list[T | None]:
+def one_per_key(
+    keys: Sequence[K], rows: Iterable[T], key: Callable[[T], K | None]
+) -> list[T | None]:
     found = {key(row): row for row in rows}
     return [found.get(k) for k in keys]
 

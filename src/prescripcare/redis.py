@@ -18,4 +18,5 @@ class RedisKeys:
 
 
 def create_redis(settings: Settings) -> Redis:
-    return Redis.from_url(settings.require_redis_url(), decode_responses=True)
+    client: Redis = Redis.from_url(settings.require_redis_url(), decode_responses=True)
+    return client

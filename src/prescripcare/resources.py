@@ -38,7 +38,9 @@ class Resources:
 
 
 @asynccontextmanager
-async def open_resources(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Resources]:
+async def open_resources(
+    settings: Settings, clock: Clock | None = None
+) -> AsyncIterator[Resources]:
     engine = create_engine(settings)
     redis = create_redis(settings)
     try:

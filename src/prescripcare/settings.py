@@ -98,7 +98,9 @@ class Settings(BaseSettings):
         if not secret:
             problems.append("JWT_SECRET is required in production")
         elif secret == DEV_JWT_SECRET or len(secret) < MIN_SECRET_LENGTH:
-            problems.append(f"JWT_SECRET is weak: use at least {MIN_SECRET_LENGTH} random characters")
+            problems.append(
+                f"JWT_SECRET is weak: use at least {MIN_SECRET_LENGTH} random characters"
+            )
         elif len(set(secret)) < 10:
             problems.append("JWT_SECRET is weak: too few distinct characters")
         if self.encryption_key is None:

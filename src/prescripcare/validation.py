@@ -45,8 +45,10 @@ _NOT_ZONES = {"localtime", "posixrules", "Factory"}
 @functools.cache
 def _known_timezones() -> frozenset[str]:
     return frozenset(
-        name for name in zoneinfo.available_timezones()
-        if name not in _NOT_ZONES and not name.startswith(("posix/", "right/"))
+        name
+        for name in zoneinfo.available_timezones()
+        if name not in _NOT_ZONES
+        and not name.startswith(("posix/", "right/"))
         # Legacy names such as EST or MST are fixed offsets without daylight
         # saving: a New Yorker picking "EST" would get summer doses an hour off.
         and ("/" in name or name == "UTC")
@@ -58,7 +60,9 @@ def clean_timezone(value: str, problems: Problems, field: str) -> str | None:
     # strings would make a patient's schedule depend on the server.
     name = value.strip()
     if name not in _known_timezones():
-        problems.invalid(field, f"Unknown time zone {value!r}: use an IANA name such as Europe/Paris.")
+        problems.invalid(
+            field, f"Unknown time zone {value!r}: use an IANA name such as Europe/Paris."
+        )
         return None
     return name
 

@@ -13,8 +13,12 @@ from tests.factories import account
 
 
 def new_user(role: str = "CLINICIAN", **overrides: object) -> dict:  # type: ignore[type-arg]
-    data = {"email": "dr.osei@clinic.example.org", "password": "a long clinic passphrase",
-            "role": role, "name": "Dr Osei"}
+    data = {
+        "email": "dr.osei@clinic.example.org",
+        "password": "a long clinic passphrase",
+        "role": role,
+        "name": "Dr Osei",
+    }
     data.update(overrides)
     return {"input": data}
 
@@ -62,9 +66,9 @@ async def test_patient_accounts_come_from_register(
 
 async def test_duplicate_and_weak(gql: GraphQLClient, resources: Resources) -> None:
     admin = await account(resources, Role.ADMIN)
-    dup = (await gql.data(CREATE_USER, new_user(email=admin.email.upper()), token=admin.token))
+    dup = await gql.data(CREATE_USER, new_user(email=admin.email.upper()), token=admin.token)
     assert [e["code"] for e in dup["createUser"]["errors"]] == ["EMAIL_TAKEN"]
-    weak = (await gql.data(CREATE_USER, new_user(password="password1234"), token=admin.token))
+    weak = await gql.data(CREATE_USER, new_user(password="password1234"), token=admin.token)
     assert [(e["code"], e["field"]) for e in weak["createUser"]["errors"]] == [
         ("WEAK_PASSWORD", "input.password")
     ]

@@ -88,11 +88,13 @@ async def test_bad_values_answer_a_user_error_and_write_nothing(
 
 
 async def test_every_bad_field_is_reported_at_once(gql: GraphQLClient) -> None:
-    out = (
-        await gql.data(REGISTER, registration(email="nope", password="x", timezone="Nowhere"))
-    )["register"]
+    out = (await gql.data(REGISTER, registration(email="nope", password="x", timezone="Nowhere")))[
+        "register"
+    ]
     assert {e["field"] for e in out["errors"]} == {
-        "input.email", "input.password", "input.timezone"
+        "input.email",
+        "input.password",
+        "input.timezone",
     }
 
 

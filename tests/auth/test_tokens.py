@@ -53,7 +53,9 @@ async def test_forged_and_malformed_tokens_are_refused(
 ) -> None:
     user = await account(resources, Role.ADMIN)
     claims = jwt.decode(user.token, options={"verify_signature": False})
-    forged = jwt.encode(claims, "not-the-server-secret-but-long-enough-for-hs256", algorithm="HS256")
+    forged = jwt.encode(
+        claims, "not-the-server-secret-but-long-enough-for-hs256", algorithm="HS256"
+    )
     unsigned = jwt.encode(claims, key=None, algorithm="none")  # type: ignore[arg-type]
     wrong_audience = jwt.encode(
         {**claims, "aud": "another-api"}, resources.settings.signing_secret, algorithm="HS256"

@@ -12,16 +12,32 @@ from tests.conftest import GraphQLClient, StatementCounter
 from tests.factories import Account, account, patient
 from tests.patients.documents import PATIENT_LIST
 
-NAMES = ["Zoe Adams", "amy Brown", "Amy Brown", "Amy Brown", "Bob Stone", "Émile Zola",
-         "Carl Jung", "Dana Scully", "Eve Polastri", "Fox Mulder", "Gil Grissom", "Hal Jordan"]
+NAMES = [
+    "Zoe Adams",
+    "amy Brown",
+    "Amy Brown",
+    "Amy Brown",
+    "Bob Stone",
+    "Émile Zola",
+    "Carl Jung",
+    "Dana Scully",
+    "Eve Polastri",
+    "Fox Mulder",
+    "Gil Grissom",
+    "Hal Jordan",
+]
 
 
-async def all_pages(gql: GraphQLClient, who: Account, first: int, search: str | None = None
-                    ) -> list[list[str]]:
+async def all_pages(
+    gql: GraphQLClient, who: Account, first: int, search: str | None = None
+) -> list[list[str]]:
     pages, after = [], None
     while True:
-        data = (await gql.data(PATIENT_LIST, {"first": first, "after": after, "search": search},
-                               token=who.token))["patients"]
+        data = (
+            await gql.data(
+                PATIENT_LIST, {"first": first, "after": after, "search": search}, token=who.token
+            )
+        )["patients"]
         pages.append([e["node"]["name"] for e in data["edges"]])
         if not data["pageInfo"]["hasNextPage"]:
             return pages
@@ -56,9 +72,11 @@ async def test_first_defaults_to_20_and_is_clamped(
 ) -> None:
     for i in range(100):
         await patient(resources, doctor, f"Patient {i:03d}")
+
     async def size(first: int | None) -> int:
         data = (await gql.data(PATIENT_LIST, {"first": first}, token=doctor.token))["patients"]
         return len(data["edges"])
+
     assert await size(None) == 20
     assert await size(0) == 1
     assert await size(-5) == 1
@@ -72,10 +90,11 @@ async def test_search_matches_every_word_case_insensitively(
     assert data["totalCount"] == 3
     found = [p for page in await all_pages(gql, doctor, 1, "brown amy") for p in page]
     assert sorted(found) == ["Amy Brown", "Amy Brown", "amy Brown"]
-    accented = (await gql.data(PATIENT_LIST, {"search": "émile"}, token=doctor.token))
+    accented = await gql.data(PATIENT_LIST, {"search": "émile"}, token=doctor.token)
     assert [e["node"]["name"] for e in accented["patients"]["edges"]] == ["Émile Zola"]
-    assert (await gql.data(PATIENT_LIST, {"search": "100%_"}, token=doctor.token))[
-        "patients"]["totalCount"] == 0
+    assert (await gql.data(PATIENT_LIST, {"search": "100%_"}, token=doctor.token))["patients"][
+        "totalCount"
+    ] == 0
 
 
 async def test_bad_cursors_and_huge_searches_are_bad_input(
@@ -90,8 +109,9 @@ async def test_bad_cursors_and_huge_searches_are_bad_input(
     other = await account(resources, Role.CLINICIAN)
     await patient(resources, other, "Secret Person")
     foreign = (await gql.data(PATIENT_LIST, {"first": 1}, token=other.token))["patients"]
-    body = await gql.raw(PATIENT_LIST, {"after": foreign["pageInfo"]["endCursor"]},
-                         token=doctor.token)
+    body = await gql.raw(
+        PATIENT_LIST, {"after": foreign["pageInfo"]["endCursor"]}, token=doctor.token
+    )
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
@@ -101,7 +121,9 @@ async def _clinic_of(resources: Resources, size: int) -> Account:
     for i in range(size):
         pid = await patient(resources, doc, f"Patient {i:03d}")
         async with transaction(resources.sessions) as s:
-            await service.link_caregiver(s, doc.viewer, str(pid), carer.email, resources.clock.now())
+            await service.link_caregiver(
+                s, doc.viewer, str(pid), carer.email, resources.clock.now()
+            )
     return doc
 
 

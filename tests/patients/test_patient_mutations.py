@@ -16,9 +16,14 @@ from tests.patients.documents import CREATE_PATIENT, UPDATE_PATIENT
 
 
 def new_patient(**overrides: Any) -> dict[str, Any]:
-    data = {"name": "  Grace   Hopper ", "dateOfBirth": "1946-12-09",
-            "timezone": "America/New_York", "phone": "+1 202-555-0143",
-            "email": "grace@example.org", "reminderChannels": ["SMS", "EMAIL", "SMS"]}
+    data = {
+        "name": "  Grace   Hopper ",
+        "dateOfBirth": "1946-12-09",
+        "timezone": "America/New_York",
+        "phone": "+1 202-555-0143",
+        "email": "grace@example.org",
+        "reminderChannels": ["SMS", "EMAIL", "SMS"],
+    }
     data.update(overrides)
     return {"input": data}
 
@@ -87,8 +92,12 @@ async def test_wrong_types_never_reach_the_resolver(
     gql: GraphQLClient, resources: Resources
 ) -> None:
     admin = await account(resources, Role.ADMIN)
-    for bad in ({"reminderChannels": ["PIGEON"]}, {"dateOfBirth": 19461209},
-                {"name": None}, {"dateOfBirth": "1946-02-30"}):
+    for bad in (
+        {"reminderChannels": ["PIGEON"]},
+        {"dateOfBirth": 19461209},
+        {"name": None},
+        {"dateOfBirth": "1946-02-30"},
+    ):
         body = await gql.raw(CREATE_PATIENT, new_patient(**bad), token=admin.token)
         assert body.get("data") is None, bad
         assert body["errors"], bad
@@ -99,13 +108,19 @@ async def test_update_keeps_omitted_fields_and_clears_explicit_nulls(
     gql: GraphQLClient, resources: Resources
 ) -> None:
     doc = await account(resources, Role.CLINICIAN)
-    pid = (await gql.data(CREATE_PATIENT, new_patient(reminderChannels=["EMAIL"]),
-                          token=doc.token))["createPatient"]["patient"]["id"]
-    out = (await gql.data(
-        UPDATE_PATIENT,
-        {"id": pid, "input": {"phone": None, "quietHours": {"start": "22:00:00", "end": "07:30"}}},
-        token=doc.token,
-    ))["updatePatient"]
+    pid = (
+        await gql.data(CREATE_PATIENT, new_patient(reminderChannels=["EMAIL"]), token=doc.token)
+    )["createPatient"]["patient"]["id"]
+    out = (
+        await gql.data(
+            UPDATE_PATIENT,
+            {
+                "id": pid,
+                "input": {"phone": None, "quietHours": {"start": "22:00:00", "end": "07:30"}},
+            },
+            token=doc.token,
+        )
+    )["updatePatient"]
     assert out["errors"] == []
     assert out["patient"]["name"] == "Grace Hopper"
     assert out["patient"]["timezone"] == "America/New_York"
@@ -114,8 +129,9 @@ async def test_update_keeps_omitted_fields_and_clears_explicit_nulls(
     async with resources.sessions() as s:
         stored = await s.get(Patient, pid)
     assert stored is not None and stored.phone is None and stored.email == "grace@example.org"
-    cleared = (await gql.data(UPDATE_PATIENT, {"id": pid, "input": {"quietHours": None}},
-                              token=doc.token))["updatePatient"]
+    cleared = (
+        await gql.data(UPDATE_PATIENT, {"id": pid, "input": {"quietHours": None}}, token=doc.token)
+    )["updatePatient"]
     assert cleared["patient"]["quietHours"] is None
 
 
@@ -124,33 +140,53 @@ async def test_update_refuses_bad_values_and_writes_nothing(
 ) -> None:
     pat = await account(resources, Role.PATIENT, timezone="Europe/London")
     pid = str(pat.patient_id)
-    out = (await gql.data(
-        UPDATE_PATIENT,
-        {"id": pid, "input": {"name": None, "timezone": "Europe/Paris", "reminderChannels": ["SMS"],
-                              "quietHours": {"start": "08:00", "end": "08:00"}}},
-        token=pat.token,
-    ))["updatePatient"]
+    out = (
+        await gql.data(
+            UPDATE_PATIENT,
+            {
+                "id": pid,
+                "input": {
+                    "name": None,
+                    "timezone": "Europe/Paris",
+                    "reminderChannels": ["SMS"],
+                    "quietHours": {"start": "08:00", "end": "08:00"},
+                },
+            },
+            token=pat.token,
+        )
+    )["updatePatient"]
     assert out["patient"] is None
     assert {(e["code"], e["field"]) for e in out["errors"]} == {
-        ("INVALID", "input.name"), ("INVALID", "input.reminderChannels"),
+        ("INVALID", "input.name"),
+        ("INVALID", "input.reminderChannels"),
         ("INVALID", "input.quietHours"),
     }
     async with resources.sessions() as s:
         stored = await s.get(Patient, pat.patient_id)
     assert stored is not None
     assert (stored.name, stored.timezone, stored.reminder_channels) == (
-        "Test Patient", "Europe/London", [])
+        "Test Patient",
+        "Europe/London",
+        [],
+    )
 
 
 async def test_patient_updates_own_record(gql: GraphQLClient, resources: Resources) -> None:
     pat = await account(resources, Role.PATIENT)
-    out = (await gql.data(
-        UPDATE_PATIENT,
-        {"id": str(pat.patient_id),
-         "input": {"timezone": "Asia/Kolkata", "phone": "+919812345678",
-                   "reminderChannels": ["SMS", "PUSH"]}},
-        token=pat.token,
-    ))["updatePatient"]
+    out = (
+        await gql.data(
+            UPDATE_PATIENT,
+            {
+                "id": str(pat.patient_id),
+                "input": {
+                    "timezone": "Asia/Kolkata",
+                    "phone": "+919812345678",
+                    "reminderChannels": ["SMS", "PUSH"],
+                },
+            },
+            token=pat.token,
+        )
+    )["updatePatient"]
     assert out["errors"] == []
     assert out["patient"]["timezone"] == "Asia/Kolkata"
     assert out["patient"]["reminderChannels"] == ["SMS", "PUSH"]

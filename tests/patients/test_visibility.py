@@ -44,16 +44,26 @@ async def clinic(resources: Resources) -> dict[str, object]:
     admin = await account(resources, Role.ADMIN)
     pa = await patient(resources, doc_a, "Ada Byron")
     pb = await patient(resources, doc_b, "Ben Carter")
-    return {"doc_a": doc_a, "doc_b": doc_b, "pat": pat, "carer": carer, "stranger": stranger,
-            "admin": admin, "pa": str(pa), "pb": str(pb), "own": str(pat.patient_id)}
+    return {
+        "doc_a": doc_a,
+        "doc_b": doc_b,
+        "pat": pat,
+        "carer": carer,
+        "stranger": stranger,
+        "admin": admin,
+        "pa": str(pa),
+        "pb": str(pb),
+        "own": str(pat.patient_id),
+    }
 
 
 async def test_each_role_sees_exactly_what_the_table_allows(
     gql: GraphQLClient, clinic: dict
 ) -> None:  # type: ignore[type-arg]
     c = clinic
-    r = await gql.data(LINK_CAREGIVER, {"patientId": c["own"], "email": c["carer"].email},
-                       token=c["pat"].token)
+    r = await gql.data(
+        LINK_CAREGIVER, {"patientId": c["own"], "email": c["carer"].email}, token=c["pat"].token
+    )
     assert r["linkCaregiver"]["errors"] == []
     everyone = {c["pa"], c["pb"], c["own"]}
     assert await listed(gql, c["admin"]) == everyone
@@ -62,8 +72,13 @@ async def test_each_role_sees_exactly_what_the_table_allows(
     assert await listed(gql, c["pat"]) == {c["own"]}
     assert await listed(gql, c["carer"]) == {c["own"]}
     assert await listed(gql, c["stranger"]) == set()
-    for who, allowed in [("doc_a", {"pa"}), ("pat", {"own"}), ("carer", {"own"}),
-                         ("stranger", set()), ("admin", {"pa", "pb", "own"})]:
+    for who, allowed in [
+        ("doc_a", {"pa"}),
+        ("pat", {"own"}),
+        ("carer", {"own"}),
+        ("stranger", set()),
+        ("admin", {"pa", "pb", "own"}),
+    ]:
         for key in ("pa", "pb", "own"):
             found, code = await one(gql, c[who], c[key])
             if key in allowed:
@@ -74,38 +89,52 @@ async def test_each_role_sees_exactly_what_the_table_allows(
 
 @pytest.mark.parametrize("bad_id", ["not-a-uuid", "", str(uuid.uuid4()), "1' OR '1'='1"])
 async def test_malformed_and_missing_ids_look_like_hidden_ones(
-    gql: GraphQLClient, clinic: dict, bad_id: str  # type: ignore[type-arg]
+    gql: GraphQLClient,
+    clinic: dict,
+    bad_id: str,  # type: ignore[type-arg]
 ) -> None:
     assert await one(gql, clinic["admin"], bad_id) == (None, "NOT_FOUND")
-    out = (await gql.data(UPDATE_PATIENT, {"id": bad_id, "input": {"name": "X"}},
-                          token=clinic["doc_a"].token))["updatePatient"]
+    out = (
+        await gql.data(
+            UPDATE_PATIENT, {"id": bad_id, "input": {"name": "X"}}, token=clinic["doc_a"].token
+        )
+    )["updatePatient"]
     assert [(e["code"], e["field"]) for e in out["errors"]] == [("NOT_FOUND", "id")]
 
 
 async def test_mutations_on_a_hidden_patient_answer_not_found(
-    gql: GraphQLClient, clinic: dict  # type: ignore[type-arg]
+    gql: GraphQLClient,
+    clinic: dict,  # type: ignore[type-arg]
 ) -> None:
     c = clinic
-    out = (await gql.data(UPDATE_PATIENT, {"id": c["pb"], "input": {"name": "Hacked"}},
-                          token=c["doc_a"].token))["updatePatient"]
+    out = (
+        await gql.data(
+            UPDATE_PATIENT, {"id": c["pb"], "input": {"name": "Hacked"}}, token=c["doc_a"].token
+        )
+    )["updatePatient"]
     assert out["patient"] is None
     assert [e["code"] for e in out["errors"]] == ["NOT_FOUND"]
     assert (await one(gql, c["doc_b"], c["pb"]))[0]["name"] == "Ben Carter"
-    link = (await gql.data(LINK_CAREGIVER, {"patientId": c["pb"], "email": c["carer"].email},
-                           token=c["pat"].token))["linkCaregiver"]
+    link = (
+        await gql.data(
+            LINK_CAREGIVER, {"patientId": c["pb"], "email": c["carer"].email}, token=c["pat"].token
+        )
+    )["linkCaregiver"]
     assert [e["code"] for e in link["errors"]] == ["NOT_FOUND"]
     assert await listed(gql, c["carer"]) == set()
 
 
 async def test_role_check_comes_before_the_target(
-    gql: GraphQLClient, clinic: dict  # type: ignore[type-arg]
+    gql: GraphQLClient,
+    clinic: dict,  # type: ignore[type-arg]
 ) -> None:
     c = clinic
     # A caregiver may never update a patient: FORBIDDEN whether or not the
     # patient exists or is linked.
     for target in (c["own"], c["pb"], "junk"):
-        body = await gql.raw(UPDATE_PATIENT, {"id": target, "input": {"name": "X"}},
-                             token=c["carer"].token)
+        body = await gql.raw(
+            UPDATE_PATIENT, {"id": target, "input": {"name": "X"}}, token=c["carer"].token
+        )
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
         assert body["data"]["updatePatient"] is None
 
@@ -121,71 +150,113 @@ async def test_unauthenticated_calls(gql: GraphQLClient, clinic: dict) -> None: 
 
 
 async def test_care_team_membership_grants_and_removal_revokes(
-    gql: GraphQLClient, clinic: dict  # type: ignore[type-arg]
+    gql: GraphQLClient,
+    clinic: dict,  # type: ignore[type-arg]
 ) -> None:
     c = clinic
-    added = (await gql.data(ADD_TEAM, {"patientId": c["pa"], "email": c["doc_b"].email},
-                            token=c["doc_a"].token))["addCareTeamMember"]
+    added = (
+        await gql.data(
+            ADD_TEAM, {"patientId": c["pa"], "email": c["doc_b"].email}, token=c["doc_a"].token
+        )
+    )["addCareTeamMember"]
     assert added["errors"] == []
-    assert {m["email"] for m in added["patient"]["careTeam"]} == {c["doc_a"].email, c["doc_b"].email}
+    assert {m["email"] for m in added["patient"]["careTeam"]} == {
+        c["doc_a"].email,
+        c["doc_b"].email,
+    }
     assert c["pa"] in await listed(gql, c["doc_b"])
     # The patient themself can remove a clinician; so can a team member.
-    removed = (await gql.data(REMOVE_TEAM, {"patientId": c["pa"], "userId": str(c["doc_a"].id)},
-                              token=c["doc_b"].token))["removeCareTeamMember"]
+    removed = (
+        await gql.data(
+            REMOVE_TEAM,
+            {"patientId": c["pa"], "userId": str(c["doc_a"].id)},
+            token=c["doc_b"].token,
+        )
+    )["removeCareTeamMember"]
     assert removed["errors"] == []
     assert await listed(gql, c["doc_a"]) == set()
     assert await one(gql, c["doc_a"], c["pa"]) == (None, "NOT_FOUND")
 
 
 async def test_patient_manages_own_team_and_caregivers(
-    gql: GraphQLClient, clinic: dict  # type: ignore[type-arg]
+    gql: GraphQLClient,
+    clinic: dict,  # type: ignore[type-arg]
 ) -> None:
     c = clinic
     pat = c["pat"]
-    added = (await gql.data(ADD_TEAM, {"patientId": c["own"], "email": c["doc_a"].email},
-                            token=pat.token))["addCareTeamMember"]
+    added = (
+        await gql.data(
+            ADD_TEAM, {"patientId": c["own"], "email": c["doc_a"].email}, token=pat.token
+        )
+    )["addCareTeamMember"]
     assert added["errors"] == []
     assert c["own"] in await listed(gql, c["doc_a"])
-    await gql.data(LINK_CAREGIVER, {"patientId": c["own"], "email": c["carer"].email},
-                   token=pat.token)
-    gone = (await gql.data(UNLINK_CAREGIVER, {"patientId": c["own"],
-                                              "caregiverId": str(c["carer"].id)},
-                           token=pat.token))["unlinkCaregiver"]
+    await gql.data(
+        LINK_CAREGIVER, {"patientId": c["own"], "email": c["carer"].email}, token=pat.token
+    )
+    gone = (
+        await gql.data(
+            UNLINK_CAREGIVER,
+            {"patientId": c["own"], "caregiverId": str(c["carer"].id)},
+            token=pat.token,
+        )
+    )["unlinkCaregiver"]
     assert gone == {"patient": {"id": c["own"], "caregivers": []}, "errors": []}
     assert await listed(gql, c["carer"]) == set()
 
 
 async def test_caregiver_may_step_back_but_not_remove_others(
-    gql: GraphQLClient, resources: Resources, clinic: dict  # type: ignore[type-arg]
+    gql: GraphQLClient,
+    resources: Resources,
+    clinic: dict,  # type: ignore[type-arg]
 ) -> None:
     c = clinic
     other = await account(resources, Role.CAREGIVER)
     for carer in (c["carer"], other):
-        await gql.data(LINK_CAREGIVER, {"patientId": c["own"], "email": carer.email},
-                       token=c["pat"].token)
-    not_mine = (await gql.data(UNLINK_CAREGIVER, {"patientId": c["own"],
-                                                  "caregiverId": str(other.id)},
-                               token=c["carer"].token))["unlinkCaregiver"]
+        await gql.data(
+            LINK_CAREGIVER, {"patientId": c["own"], "email": carer.email}, token=c["pat"].token
+        )
+    not_mine = (
+        await gql.data(
+            UNLINK_CAREGIVER,
+            {"patientId": c["own"], "caregiverId": str(other.id)},
+            token=c["carer"].token,
+        )
+    )["unlinkCaregiver"]
     assert [e["code"] for e in not_mine["errors"]] == ["NOT_FOUND"]
-    mine = (await gql.data(UNLINK_CAREGIVER, {"patientId": c["own"],
-                                              "caregiverId": str(c["carer"].id)},
-                           token=c["carer"].token))["unlinkCaregiver"]
+    mine = (
+        await gql.data(
+            UNLINK_CAREGIVER,
+            {"patientId": c["own"], "caregiverId": str(c["carer"].id)},
+            token=c["carer"].token,
+        )
+    )["unlinkCaregiver"]
     assert mine["errors"] == []
     assert await listed(gql, c["carer"]) == set()
     assert await listed(gql, other) == {c["own"]}
 
 
 async def test_linking_needs_an_account_of_the_right_role(
-    gql: GraphQLClient, clinic: dict  # type: ignore[type-arg]
+    gql: GraphQLClient,
+    clinic: dict,  # type: ignore[type-arg]
 ) -> None:
     c = clinic
     for email in ("nobody@example.org", c["doc_b"].email):
-        out = (await gql.data(LINK_CAREGIVER, {"patientId": c["pa"], "email": email},
-                              token=c["doc_a"].token))["linkCaregiver"]
+        out = (
+            await gql.data(
+                LINK_CAREGIVER, {"patientId": c["pa"], "email": email}, token=c["doc_a"].token
+            )
+        )["linkCaregiver"]
         assert [(e["code"], e["field"]) for e in out["errors"]] == [("NOT_FOUND", "email")]
-    out = (await gql.data(ADD_TEAM, {"patientId": c["pa"], "email": c["carer"].email},
-                          token=c["doc_a"].token))["addCareTeamMember"]
+    out = (
+        await gql.data(
+            ADD_TEAM, {"patientId": c["pa"], "email": c["carer"].email}, token=c["doc_a"].token
+        )
+    )["addCareTeamMember"]
     assert [(e["code"], e["field"]) for e in out["errors"]] == [("NOT_FOUND", "email")]
-    bad = (await gql.data(LINK_CAREGIVER, {"patientId": c["pa"], "email": "not an email"},
-                          token=c["doc_a"].token))["linkCaregiver"]
+    bad = (
+        await gql.data(
+            LINK_CAREGIVER, {"patientId": c["pa"], "email": "not an email"}, token=c["doc_a"].token
+        )
+    )["linkCaregiver"]
     assert [(e["code"], e["field"]) for e in bad["errors"]] == [("INVALID", "email")]

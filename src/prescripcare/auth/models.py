@@ -48,7 +48,9 @@ class RefreshToken(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=Column(UUID, primary_key=True))
     user_id: uuid.UUID = Field(
-        sa_column=Column(UUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+        sa_column=Column(
+            UUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+        )
     )
     family_id: uuid.UUID = Field(sa_column=Column(UUID, nullable=False, index=True))
     # SHA-256 of the opaque token: a leaked table yields no usable token.
@@ -57,4 +59,3 @@ class RefreshToken(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=utc_column())
     used_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     revoked_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
-

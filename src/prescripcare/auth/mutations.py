@@ -40,9 +40,12 @@ class AuthMutation:
     async def register(self, info: Info, input: RegisterInput) -> AuthPayload | None:
         ctx = info.context
         data = Registration(
-            email=input.email, password=input.password, name=input.name,
+            email=input.email,
+            password=input.password,
+            name=input.name,
             role=Role(input.role) if input.role else Role.PATIENT,
-            date_of_birth=input.date_of_birth, timezone=input.timezone,
+            date_of_birth=input.date_of_birth,
+            timezone=input.timezone,
         )
 
         async def work(session: AsyncSession) -> SignedIn:
@@ -92,7 +95,12 @@ class AuthMutation:
 
         async def work(session: AsyncSession) -> User:
             return await ctx.resources.auth.create_user(
-                session, viewer, input.email, input.password, Role(input.role), input.name,
+                session,
+                viewer,
+                input.email,
+                input.password,
+                Role(input.role),
+                input.name,
                 ctx.now(),
             )
 

@@ -38,9 +38,7 @@ def check_password(password: str, problems: Problems, field: str, *, email: str 
     lowered = password.lower()
     local_part = email.split("@", 1)[0].lower()
     if lowered in _common_passwords() or len(set(lowered)) <= 2:
-        problems.add(
-            ErrorCode.WEAK_PASSWORD, field, "This password is too common; choose another."
-        )
+        problems.add(ErrorCode.WEAK_PASSWORD, field, "This password is too common; choose another.")
     elif local_part and len(local_part) >= 4 and lowered.startswith(local_part):
         problems.add(
             ErrorCode.WEAK_PASSWORD, field, "The password must not be built from your e-mail."

@@ -72,12 +72,20 @@ class AuthService:
         return found.first() is not None
 
     async def _new_user(
-        self, session: AsyncSession, email: str, password: str, role: Role, name: str | None,
+        self,
+        session: AsyncSession,
+        email: str,
+        password: str,
+        role: Role,
+        name: str | None,
         now: datetime,
     ) -> User:
         user = User(
-            email=email, password_hash=await self.passwords.hash(password), role=role.value,
-            name=name, created_at=now,
+            email=email,
+            password_hash=await self.passwords.hash(password),
+            role=role.value,
+            name=name,
+            created_at=now,
         )
         session.add(user)
         try:
@@ -93,8 +101,11 @@ class AuthService:
         token = new_refresh_token()
         session.add(
             RefreshToken(
-                user_id=user.id, family_id=family_id, token_hash=hash_refresh_token(token),
-                created_at=now, expires_at=now + self.refresh_lifetime,
+                user_id=user.id,
+                family_id=family_id,
+                token_hash=hash_refresh_token(token),
+                created_at=now,
+                expires_at=now + self.refresh_lifetime,
             )
         )
         await session.flush()
@@ -128,8 +139,13 @@ class AuthService:
         if timezone is not None:
             session.add(
                 Patient(
-                    user_id=user.id, name=name, date_of_birth=data.date_of_birth,
-                    timezone=timezone, email=email, created_by=user.id, created_at=now,
+                    user_id=user.id,
+                    name=name,
+                    date_of_birth=data.date_of_birth,
+                    timezone=timezone,
+                    email=email,
+                    created_by=user.id,
+                    created_at=now,
                     updated_at=now,
                 )
             )
@@ -173,7 +189,8 @@ class AuthService:
 
     async def refresh(self, session: AsyncSession, token: str, now: datetime) -> RefreshOutcome:
         invalid = Problem(
-            ErrorCode.TOKEN_INVALID, "This refresh token is not valid; log in again.",
+            ErrorCode.TOKEN_INVALID,
+            "This refresh token is not valid; log in again.",
             "refreshToken",
         )
         row = await self._find_token(session, token)
@@ -206,8 +223,14 @@ class AuthService:
         await self._revoke_family(session, row.family_id, now)
 
     async def create_user(
-        self, session: AsyncSession, viewer: Viewer | None, email: str, password: str,
-        role: Role, name: str | None, now: datetime,
+        self,
+        session: AsyncSession,
+        viewer: Viewer | None,
+        email: str,
+        password: str,
+        role: Role,
+        name: str | None,
+        now: datetime,
     ) -> User:
         """An ADMIN creates staff and caregiver accounts; `viewer` None is the
         operator's CLI, trusted as an administrator."""

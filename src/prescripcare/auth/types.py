@@ -29,8 +29,11 @@ class UserType:
     @classmethod
     def from_model(cls, user: User) -> UserType:
         return cls(
-            id=strawberry.ID(str(user.id)), email=user.email, role=Role(user.role),
-            name=user.name, _model=user,
+            id=strawberry.ID(str(user.id)),
+            email=user.email,
+            role=Role(user.role),
+            name=user.name,
+            _model=user,
         )
 
     @strawberry.field(description="The patient record of a PATIENT account, when visible.")

@@ -86,7 +86,9 @@ def bearer_token(authorization: str | None) -> str | None:
 
 
 async def build_context(
-    resources: Resources, request: Request | WebSocket, response: Response | None,
+    resources: Resources,
+    request: Request | WebSocket,
+    response: Response | None,
     authorization: str | None,
 ) -> Context:
     viewer: Viewer | None = None

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 
 import sentry_sdk
 from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
 
 from prescripcare.errors import AccessDenied, NotAuthenticated, TopLevelCode
 from prescripcare.requestid import current_request_id
-from strawberry.extensions import SchemaExtension
 
 log = logging.getLogger("prescripcare.graphql")
 
@@ -47,9 +47,7 @@ def present(error: GraphQLError) -> GraphQLError:
             error.extensions = dict(original.extensions)
         return error
     request_id = current_request_id.get()
-    log.error(
-        "unexpected error in GraphQL execution (request %s)", request_id, exc_info=original
-    )
+    log.error("unexpected error in GraphQL execution (request %s)", request_id, exc_info=original)
     sentry_sdk.capture_exception(original)
     return GraphQLError(
         f"Internal server error. Quote request id {request_id} to support.",

@@ -16,9 +16,7 @@ def _bad_input(message: str) -> GraphQLError:
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_DATETIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$"
-)
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$")
 _LOCAL_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(:00)?$")
 
 

@@ -39,7 +39,11 @@ def patient_filter(viewer: Viewer, search: str | None) -> ColumnElement[bool]:
 
 
 async def page_patients(
-    session: AsyncSession, viewer: Viewer, *, first: int, after: uuid.UUID | None,
+    session: AsyncSession,
+    viewer: Viewer,
+    *,
+    first: int,
+    after: uuid.UUID | None,
     search: str | None,
 ) -> PatientPage:
     where = patient_filter(viewer, search)
@@ -58,9 +62,7 @@ async def page_patients(
             raise StaleCursor()
         query = query.where(tuple_(col(Patient.name), col(Patient.id)) > tuple_(*anchor))
     rows = list(
-        await session.scalars(
-            query.order_by(col(Patient.name), col(Patient.id)).limit(first + 1)
-        )
+        await session.scalars(query.order_by(col(Patient.name), col(Patient.id)).limit(first + 1))
     )
     return PatientPage(patients=rows[:first], has_next=len(rows) > first)
 

@@ -15,7 +15,9 @@ from prescripcare.patients.models import CaregiverLink, CareTeamMember, Patient
 
 
 class PatientByIdLoader(SessionLoader[uuid.UUID, Patient | None]):
-    async def load_batch(self, session: AsyncSession, keys: list[uuid.UUID]) -> list[Patient | None]:
+    async def load_batch(
+        self, session: AsyncSession, keys: list[uuid.UUID]
+    ) -> list[Patient | None]:
         if self.viewer is None:
             return [None] * len(keys)
         rows = await session.scalars(
@@ -25,7 +27,9 @@ class PatientByIdLoader(SessionLoader[uuid.UUID, Patient | None]):
 
 
 class PatientByUserIdLoader(SessionLoader[uuid.UUID, Patient | None]):
-    async def load_batch(self, session: AsyncSession, keys: list[uuid.UUID]) -> list[Patient | None]:
+    async def load_batch(
+        self, session: AsyncSession, keys: list[uuid.UUID]
+    ) -> list[Patient | None]:
         if self.viewer is None:
             return [None] * len(keys)
         rows = await session.scalars(

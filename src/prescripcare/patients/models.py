@@ -80,9 +80,7 @@ class CaregiverLink(SQLModel, table=True):
     __tablename__ = "caregiver_links"
 
     patient_id: uuid.UUID = Field(
-        sa_column=Column(
-            UUID, ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True
-        )
+        sa_column=Column(UUID, ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True)
     )
     caregiver_id: uuid.UUID = Field(
         sa_column=Column(
@@ -100,9 +98,7 @@ class CareTeamMember(SQLModel, table=True):
     __tablename__ = "care_team_members"
 
     patient_id: uuid.UUID = Field(
-        sa_column=Column(
-            UUID, ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True
-        )
+        sa_column=Column(UUID, ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True)
     )
     user_id: uuid.UUID = Field(
         sa_column=Column(

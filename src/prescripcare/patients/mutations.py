@@ -48,12 +48,15 @@ def _changes(data: UpdatePatientInput) -> service.PatientChanges:
         phone=_keep_unset(data.phone),  # type: ignore[arg-type]
         email=_keep_unset(data.email),  # type: ignore[arg-type]
         reminder_channels=(
-            service.KEEP if data.reminder_channels is strawberry.UNSET
+            service.KEEP
+            if data.reminder_channels is strawberry.UNSET
             else [ReminderChannel(c) for c in data.reminder_channels or []]
         ),
         quiet_hours=(
-            service.KEEP if quiet is strawberry.UNSET
-            else service.QuietHours(quiet.start, quiet.end) if quiet is not None
+            service.KEEP
+            if quiet is strawberry.UNSET
+            else service.QuietHours(quiet.start, quiet.end)
+            if quiet is not None
             else None
         ),
     )
@@ -64,14 +67,15 @@ class PatientMutation:
     @strawberry.mutation(description="CLINICIAN (joins the care team) or ADMIN.")
     async def create_patient(self, info: Info, input: CreatePatientInput) -> PatientPayload | None:
         data = service.NewPatient(
-            name=input.name, date_of_birth=input.date_of_birth, timezone=input.timezone,
-            phone=input.phone, email=input.email,
+            name=input.name,
+            date_of_birth=input.date_of_birth,
+            timezone=input.timezone,
+            phone=input.phone,
+            email=input.email,
             reminder_channels=[ReminderChannel(c) for c in input.reminder_channels or []],
         )
         now = info.context.now()
-        return await _patient_mutation(
-            info, lambda s, v: service.create_patient(s, v, data, now)
-        )
+        return await _patient_mutation(info, lambda s, v: service.create_patient(s, v, data, now))
 
     @strawberry.mutation
     async def update_patient(
@@ -91,7 +95,9 @@ class PatientMutation:
             info, lambda s, v: service.link_caregiver(s, v, patient_id, email, now)
         )
 
-    @strawberry.mutation(description="Remove a caregiver's access (a caregiver may remove their own).")
+    @strawberry.mutation(
+        description="Remove a caregiver's access (a caregiver may remove their own)."
+    )
     async def unlink_caregiver(
         self, info: Info, patient_id: strawberry.ID, caregiver_id: strawberry.ID
     ) -> PatientPayload | None:

@@ -35,7 +35,10 @@ class PatientQuery:
         "defaults to 20 and is clamped to 1..100; `search` matches every word in the name."
     )
     async def patients(
-        self, info: Info, first: int | None = None, after: str | None = None,
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
         search: str | None = None,
     ) -> PatientConnection:
         ctx = info.context
@@ -46,9 +49,7 @@ class PatientQuery:
         anchor = decode_cursor(CURSOR_KIND, after)
         async with ctx.resources.sessions() as session:
             try:
-                page = await page_patients(
-                    session, viewer, first=size, after=anchor, search=search
-                )
+                page = await page_patients(session, viewer, first=size, after=anchor, search=search)
             except StaleCursor:
                 raise bad_input(
                     "after", "This cursor's patient is no longer listed; start again."

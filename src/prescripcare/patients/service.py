@@ -56,13 +56,13 @@ class NewPatient:
 
 @dataclass
 class PatientChanges:
-    name: str | None | _Keep = KEEP
-    date_of_birth: date | None | _Keep = KEEP
-    timezone: str | None | _Keep = KEEP
-    phone: str | None | _Keep = KEEP
-    email: str | None | _Keep = KEEP
-    reminder_channels: list[ReminderChannel] | None | _Keep = KEEP
-    quiet_hours: QuietHours | None | _Keep = KEEP
+    name: str | _Keep | None = KEEP
+    date_of_birth: date | _Keep | None = KEEP
+    timezone: str | _Keep | None = KEEP
+    phone: str | _Keep | None = KEEP
+    email: str | _Keep | None = KEEP
+    reminder_channels: list[ReminderChannel] | _Keep | None = KEEP
+    quiet_hours: QuietHours | _Keep | None = KEEP
 
 
 def check_birth_date(value: date, today: date, problems: Problems, where: str) -> None:
@@ -75,10 +75,15 @@ def _check_channels(patient: Patient, problems: Problems, prefix: str) -> None:
     # was not already refused: one mistake, one error.
     channels = set(patient.reminder_channels)
     where = f"{prefix}.reminderChannels"
-    if ReminderChannel.SMS in channels and not patient.phone and not problems.has(f"{prefix}.phone"):
+    if (
+        ReminderChannel.SMS in channels
+        and not patient.phone
+        and not problems.has(f"{prefix}.phone")
+    ):
         problems.invalid(where, "SMS reminders need a phone number.")
     if (
-        ReminderChannel.EMAIL in channels and not patient.email
+        ReminderChannel.EMAIL in channels
+        and not patient.email
         and not problems.has(f"{prefix}.email")
     ):
         problems.invalid(where, "E-mail reminders need an e-mail address.")
@@ -124,7 +129,9 @@ async def create_patient(
     if viewer.role is Role.CLINICIAN:
         session.add(
             CareTeamMember(
-                patient_id=patient.id, user_id=viewer.user_id, added_by=viewer.user_id,
+                patient_id=patient.id,
+                user_id=viewer.user_id,
+                added_by=viewer.user_id,
                 created_at=now,
             )
         )
@@ -140,7 +147,7 @@ async def find_visible_patient(
         return None
     query = select(Patient).where(col(Patient.id) == pid, visible_patients(viewer))
     if lock:
-        query = query.with_for_update(of=Patient)  # type: ignore[arg-type]
+        query = query.with_for_update(of=Patient)
     return (await session.execute(query)).scalar_one_or_none()
 
 
@@ -159,7 +166,9 @@ async def _require_patient(
     return patient
 
 
-def _apply_changes(patient: Patient, changes: PatientChanges, today: date, problems: Problems) -> None:
+def _apply_changes(
+    patient: Patient, changes: PatientChanges, today: date, problems: Problems
+) -> None:
     def required(value: object, where: str) -> bool:
         if value is None:
             problems.invalid(where, "This field cannot be cleared.")
@@ -191,13 +200,18 @@ def _apply_changes(patient: Patient, changes: PatientChanges, today: date, probl
     if not isinstance(changes.quiet_hours, _Keep):
         quiet = changes.quiet_hours
         if quiet is not None and quiet.start == quiet.end:
-            problems.invalid("input.quietHours", "Quiet hours must start and end at different times.")
+            problems.invalid(
+                "input.quietHours", "Quiet hours must start and end at different times."
+            )
         patient.quiet_start = quiet.start if quiet else None
         patient.quiet_end = quiet.end if quiet else None
 
 
 async def update_patient(
-    session: AsyncSession, viewer: Viewer, patient_id: str, changes: PatientChanges,
+    session: AsyncSession,
+    viewer: Viewer,
+    patient_id: str,
+    changes: PatientChanges,
     now: datetime,
 ) -> Patient:
     viewer.require_role(Role.PATIENT, Role.CLINICIAN, Role.ADMIN)
@@ -241,7 +255,9 @@ async def link_caregiver(
     await session.execute(
         insert(CaregiverLink)
         .values(
-            patient_id=patient.id, caregiver_id=caregiver.id, created_by=viewer.user_id,
+            patient_id=patient.id,
+            caregiver_id=caregiver.id,
+            created_by=viewer.user_id,
             created_at=now,
         )
         .on_conflict_do_nothing()

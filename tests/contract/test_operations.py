@@ -1,0 +1,88 @@
+"""Every client document in the shared contract validates against our schema.
+
+Documents that need fields a later issue adds are expected to fail, strictly:
+when that issue lands the test turns green-unexpectedly and the mark must go,
+so this list only ever shrinks.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from graphql import DocumentNode, OperationDefinitionNode, parse, validate
+
+from prescripcare.graphql.schema import schema
+
+
+def contract_dir() -> Path:
+    configured = os.environ.get("PRESCRIPCARE_CONTRACT_DIR")
+    if configured:
+        return Path(configured)
+    return Path(__file__).resolve().parents[2].parent / "shared" / "contract"
+
+
+PENDING = {
+    "PatientList": "issues 4 and 6: prescriptions, nextDose and adherence on patients",
+    "PatientDashboard": "issues 4, 5 and 6: prescriptions, doses, reminders, adherence",
+    "DrugSearch": "issue 3: drug catalog and search",
+    "Drug": "issue 3: drug catalog",
+    "InteractionCheck": "issue 3: interaction checks",
+    "Prescribe": "issue 4: prescriptions",
+    "UpdatePrescription": "issue 4: prescriptions",
+    "DiscontinuePrescription": "issue 4: prescriptions",
+    "RecordFill": "issue 4: fills",
+    "RecordDose": "issue 4: the dose log",
+    "SnoozeReminder": "issue 4: the dose log",
+    "ReminderStatus": "issue 5: reminder subscriptions",
+    "ExportPatientData": "issue 7: export and erasure",
+    "ErasePatient": "issue 7: export and erasure",
+    "AuditLog": "issue 7: the audit trail",
+}
+
+
+def _operations() -> list[OperationDefinitionNode]:
+    path = contract_dir() / "operations.graphql"
+    assert path.is_file(), f"the client contract is missing at {path}"
+    document = parse(path.read_text())
+    return [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+
+
+OPERATIONS = _operations()
+
+
+def _params() -> list[object]:
+    params = []
+    for op in OPERATIONS:
+        assert op.name is not None
+        name = op.name.value
+        marks = [pytest.mark.xfail(reason=PENDING[name], strict=True)] if name in PENDING else []
+        params.append(pytest.param(op, id=name, marks=marks))
+    return params
+
+
+# Served since the foundation issue (2).
+SERVED = {
+    "Register",
+    "Login",
+    "RefreshToken",
+    "Logout",
+    "CreateUser",
+    "Me",
+    "CreatePatient",
+    "UpdatePatient",
+    "LinkCaregiver",
+}
+
+
+def test_every_contract_document_is_served_or_pending() -> None:
+    names = [op.name.value for op in OPERATIONS if op.name]
+    assert len(names) == len(OPERATIONS) == len(set(names))
+    assert set(names) == SERVED | set(PENDING)
+
+
+@pytest.mark.parametrize("operation", _params())
+def test_document_validates(operation: OperationDefinitionNode) -> None:
+    errors = validate(schema._schema, DocumentNode(definitions=(operation,)))
+    assert errors == [], [e.message for e in errors]

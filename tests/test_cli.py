@@ -1,0 +1,193 @@
+"""The `prescripcare` command, run as operators and tools run it: as a
+process, from another working directory."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from sqlalchemy import select
+
+from prescripcare.auth.models import User
+from prescripcare.demo import CLINICIAN, LOGINS
+from prescripcare.resources import Resources
+from prescripcare.settings import Settings
+
+CLI = [sys.executable, "-m", "prescripcare.cli"]
+
+
+def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(
+        DATABASE_URL=settings.database_url or "",
+        REDIS_URL=settings.redis_url or "",
+        REDIS_PREFIX=settings.redis_prefix,
+        ARGON2_TIME_COST="1",
+        ARGON2_MEMORY_KIB="1024",
+        ARGON2_PARALLELISM="1",
+        **extra,
+    )
+    return env
+
+
+def run(
+    args: list[str], settings: Settings, cwd: Path, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        CLI + args,
+        env=cli_env(settings),
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+async def test_migrate_is_idempotent_from_any_directory(
+    migrated: Settings, resources: Resources, tmp_path: Path
+) -> None:
+    done = run(["migrate"], migrated, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "newest schema" in done.stdout
+
+
+async def test_create_user_reads_the_password_from_stdin(
+    migrated: Settings, resources: Resources, tmp_path: Path
+) -> None:
+    done = run(
+        [
+            "create-user",
+            "--email",
+            "Root@Clinic.example.org",
+            "--role",
+            "ADMIN",
+            "--password-stdin",
+        ],
+        migrated,
+        tmp_path,
+        stdin="an operator passphrase\n",
+    )
+    assert done.returncode == 0, done.stderr
+    async with resources.sessions() as s:
+        user = (await s.scalars(select(User))).one()
+    assert (user.email, user.role) == ("root@clinic.example.org", "ADMIN")
+    assert "an operator passphrase" not in done.stdout + done.stderr
+    again = run(
+        [
+            "create-user",
+            "--email",
+            "root@clinic.example.org",
+            "--role",
+            "ADMIN",
+            "--password",
+            "another passphrase here",
+        ],
+        migrated,
+        tmp_path,
+    )
+    assert again.returncode == 2 and "EMAIL_TAKEN" in again.stderr
+    weak = run(
+        [
+            "create-user",
+            "--email",
+            "x@clinic.example.org",
+            "--role",
+            "CLINICIAN",
+            "--password",
+            "password",
+        ],
+        migrated,
+        tmp_path,
+    )
+    assert weak.returncode == 2 and "WEAK_PASSWORD" in weak.stderr
+
+
+async def test_seed_demo_prints_logins_once(
+    migrated: Settings, resources: Resources, tmp_path: Path
+) -> None:
+    first = run(["seed", "--demo"], migrated, tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert all(login.email in first.stdout and login.password in first.stdout for login in LOGINS)
+    second = run(["seed", "--demo"], migrated, tmp_path)
+    assert second.returncode == 0 and "already present" in second.stdout
+    assert CLINICIAN.password not in second.stdout
+
+
+def test_production_refuses_to_start_without_secrets(migrated: Settings, tmp_path: Path) -> None:
+    env = cli_env(migrated, PRESCRIPCARE_ENV="production")
+    env.pop("JWT_SECRET", None)
+    done = subprocess.run(
+        [*CLI, "migrate"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode != 0
+    assert "JWT_SECRET is required" in done.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_dev_runs_the_whole_product_on_embedded_services(tmp_path: Path) -> None:
+    """`prescripcare dev` with no DATABASE_URL or REDIS_URL: embedded servers,
+    migrations, demo data, GraphiQL; Ctrl-C stops all of it."""
+    port = _free_port()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL", "PRESCRIPCARE_ENV")
+    }
+    env.update(ARGON2_TIME_COST="1", ARGON2_MEMORY_KIB="1024", ARGON2_PARALLELISM="1")
+    data_dir = tmp_path / "data"
+    proc = subprocess.Popen(
+        [*CLI, "dev", "--port", str(port), "--data-dir", str(data_dir)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+            try:
+                if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "dev server did not become ready"
+            time.sleep(0.5)
+        login = httpx.post(
+            f"{base}/graphql",
+            json={
+                "query": "mutation($e: String!, $p: String!) { login(email: $e, password: $p) "
+                "{ accessToken errors { code } } }",
+                "variables": {"e": CLINICIAN.email, "p": CLINICIAN.password},
+            },
+        ).json()
+        token = login["data"]["login"]["accessToken"]
+        listed = httpx.post(
+            f"{base}/graphql",
+            json={"query": "{ patients { totalCount } }"},
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()
+        assert listed["data"]["patients"]["totalCount"] == 5
+        assert "graphiql" in httpx.get(f"{base}/graphql", headers={"Accept": "text/html"}).text
+    finally:
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, output
+    assert f"http://127.0.0.1:{port}/graphql" in output and CLINICIAN.password in output
+    # Postgres was stopped with the command and its data kept for next time.
+    assert not (data_dir / "postgres" / "postmaster.pid").exists()
+    assert (data_dir / "postgres" / "PG_VERSION").exists()

@@ -1,0 +1,65 @@
+"""Settings refuse unsafe production configurations with a clear message."""
+
+from __future__ import annotations
+
+import base64
+import os
+
+import pytest
+
+from prescripcare.db import async_url
+from prescripcare.settings import DEV_JWT_SECRET, SettingsError, load_settings
+
+KEY = base64.urlsafe_b64encode(os.urandom(32)).decode()
+GOOD = {
+    "prescripcare_env": "production",
+    "database_url": "postgresql://app@db:5432/prescripcare",
+    "redis_url": "redis://cache:6379/2",
+    "jwt_secret": "Zq8#vL2!mP9@xR4$wT7^bN1&cF6*hJ3(kD5)",
+    "encryption_key": KEY,
+}
+
+
+def test_a_complete_production_configuration_loads() -> None:
+    settings = load_settings(**GOOD)
+    assert settings.is_production
+    assert str(async_url(settings.database_url or "")).startswith("postgresql+asyncpg://")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"jwt_secret": None}, "JWT_SECRET is required"),
+        ({"jwt_secret": "short"}, "JWT_SECRET is weak"),
+        ({"jwt_secret": DEV_JWT_SECRET}, "JWT_SECRET is weak"),
+        ({"jwt_secret": "a" * 40}, "JWT_SECRET is weak"),
+        ({"encryption_key": None}, "ENCRYPTION_KEY is required"),
+        ({"encryption_key": "not base64!"}, "ENCRYPTION_KEY"),
+        (
+            {"encryption_key": base64.urlsafe_b64encode(b"16 bytes only!!!").decode()},
+            "32 random bytes",
+        ),
+        ({"database_url": None}, "DATABASE_URL is required"),
+        ({"database_url": "mysql://x@y/z"}, "plain postgresql://"),
+        ({"redis_url": "http://cache"}, "REDIS_URL"),
+        ({"argon2_memory_kib": 1024}, "ARGON2_MEMORY_KIB"),
+    ],
+)
+def test_unsafe_production_settings_refuse_to_start(change: dict, message: str) -> None:  # type: ignore[type-arg]
+    with pytest.raises(SettingsError, match=message):
+        load_settings(**{**GOOD, **change})
+
+
+def test_development_needs_no_secrets() -> None:
+    settings = load_settings(prescripcare_env="development", jwt_secret=None)
+    assert settings.signing_secret == DEV_JWT_SECRET
+
+
+def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORT", "9123")
+    monkeypatch.setenv("REDIS_PREFIX", "clinic-eu")
+    settings = load_settings()
+    assert settings.port == 9123 and settings.redis_prefix == "clinic-eu"
+    monkeypatch.setenv("PORT", "not-a-port")
+    with pytest.raises(SettingsError, match="PORT"):
+        load_settings()
