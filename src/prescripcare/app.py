@@ -30,6 +30,16 @@ class _LazyGraphQL:
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Starlette:
     settings = settings or load_settings()
+    if settings.sentry_dsn:
+        import sentry_sdk
+
+        # Personal data stays out of Sentry; PHI scrubbing is added with the
+        # operations work (issue 8).
+        sentry_sdk.init(
+            dsn=settings.sentry_dsn,
+            environment=settings.prescripcare_env,
+            send_default_pii=False,
+        )
     graphql = _LazyGraphQL()
 
     @asynccontextmanager

