@@ -26,7 +26,8 @@ from starlette.applications import Starlette
 
 from prescripcare.app import create_app, resources_of
 from prescripcare.clock import SettableClock
-from prescripcare.db import create_engine, metadata
+from prescripcare.db import create_engine, metadata, transaction
+from prescripcare.drugs.seed import SeedReport, load_seed
 from prescripcare.embedded import EmbeddedServices
 from prescripcare.migrate import upgrade
 from prescripcare.resources import Resources
@@ -117,6 +118,14 @@ def resources(app: Starlette) -> Resources:
     return resources_of(app)
 
 
+@pytest.fixture(scope="session")
+async def catalog(app: Starlette) -> SeedReport:
+    """The shipped drug knowledge, loaded once for the run."""
+    res = resources_of(app)
+    async with transaction(res.sessions) as session:
+        return await load_seed(session, res.clock.now())
+
+
 @pytest.fixture(autouse=True)
 async def _clean_state(request: pytest.FixtureRequest, clock: SettableClock) -> AsyncIterator[None]:
     clock.set(START)
@@ -124,7 +133,11 @@ async def _clean_state(request: pytest.FixtureRequest, clock: SettableClock) -> 
     if "app" not in request.fixturenames:
         return
     res = resources_of(request.getfixturevalue("app"))
-    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    # The drug catalog is reference data, loaded once per run (see `catalog`);
+    # tests that change it restore it themselves.
+    tables = ", ".join(
+        f'"{t.name}"' for t in metadata.sorted_tables if not t.name.startswith("drug_")
+    )
     async with res.engine.begin() as conn:
         await conn.execute(text(f"TRUNCATE {tables} CASCADE"))
     keys = [k async for k in res.redis.scan_iter(match=res.keys.key("*"))]

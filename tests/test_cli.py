@@ -12,12 +12,14 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from prescripcare.auth.models import User
 from prescripcare.demo import CLINICIAN, LOGINS
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
+from tests.drugs.catalog_state import scratch_catalog  # noqa: F401
 
 CLI = [sys.executable, "-m", "prescripcare.cli"]
 
@@ -191,3 +193,41 @@ def test_dev_runs_the_whole_product_on_embedded_services(tmp_path: Path) -> None
     # Postgres was stopped with the command and its data kept for next time.
     assert not (data_dir / "postgres" / "postmaster.pid").exists()
     assert (data_dir / "postgres" / "PG_VERSION").exists()
+
+
+SYNTHETIC = (
+    Path(__file__).resolve().parents[2] / "shared" / "reference" / "drug-data" / "synthetic_rrf"
+)
+
+
+@pytest.mark.usefixtures("scratch_catalog")
+def test_import_rxnorm_command(migrated: Settings, tmp_path: Path) -> None:
+    first = run(["import-rxnorm", str(SYNTHETIC), "--release", "cli-synthetic"], migrated, tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "RxNorm release cli-synthetic" in first.stdout
+    assert "drug search (postgres)" in first.stdout
+    again = run(["import-rxnorm", str(SYNTHETIC), "--release", "cli-synthetic"], migrated, tmp_path)
+    assert again.returncode == 0 and "already imported" in again.stdout
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "RXNCONSO.RRF").write_text("1|ENG|\n")
+    (broken / "RXNREL.RRF").write_text("")
+    rejected = run(["import-rxnorm", str(broken)], migrated, tmp_path)
+    assert rejected.returncode == 2
+    assert "RXNCONSO.RRF line 1" in rejected.stderr and "nothing was imported" in rejected.stderr
+
+
+@pytest.mark.usefixtures("scratch_catalog")
+def test_import_interactions_command(migrated: Settings, tmp_path: Path) -> None:
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "drug_a,drug_b,severity,description,source\n"
+        "warfarin,lisinopril,minor,A test rule.,CLI feed\n"
+    )
+    done = run(["import-interactions", str(good)], migrated, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "1 rows read, 1 interaction rules written" in done.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("drug_a,drug_b,severity,description,source\nwarfarin,nothing,minor,x,y\n")
+    rejected = run(["import-interactions", str(bad)], migrated, tmp_path)
+    assert rejected.returncode == 2 and "line 2" in rejected.stderr

@@ -10,9 +10,12 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 from prescripcare.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from prescripcare.resources import Resources
 
 T = TypeVar("T")
 
@@ -42,22 +45,93 @@ async def _migrate(settings: Settings) -> None:
 async def _seed(settings: Settings, demo: bool) -> None:
     from prescripcare.db import transaction
     from prescripcare.demo import seed_demo
+    from prescripcare.drugs.seed import load_seed
     from prescripcare.resources import open_resources
 
-    # Later issues register their reference data (drug catalog, interactions)
-    # here; the foundation ships none yet.
-    print("reference data: nothing shipped yet")
-    if not demo:
-        return
-    if settings.is_production:
+    if demo and settings.is_production:
         raise SystemExit("prescripcare: refusing to load demo accounts in production")
-    async with open_resources(settings) as res, transaction(res.sessions) as session:
-        created = await seed_demo(session, res.auth, res.clock.now())
+    async with open_resources(settings) as res:
+        async with transaction(res.sessions) as session:
+            report = await load_seed(session, res.clock.now())
+        print(
+            f"reference data: {report.concepts} drug concepts, {report.interactions} "
+            f"interaction rules ({len(report.skipped)} source rows left out, see the log)"
+        )
+        await _sync_search(res)
+        if not demo:
+            return
+        async with transaction(res.sessions) as session:
+            created = await seed_demo(session, res.auth, res.clock.now())
     if created:
         print("demo accounts created (shown once):")
         _print_logins()
     else:
         print("demo data already present")
+
+
+async def _sync_search(res: Resources) -> None:
+    async with res.sessions() as session:
+        terms = await res.drug_search.sync(session)
+    print(f"drug search ({res.drug_search.name}): {terms} terms indexed")
+
+
+async def _import_rxnorm(
+    settings: Settings, directory: Path, release: str | None, force: bool
+) -> None:
+    from prescripcare.db import transaction
+    from prescripcare.drugs.rrf import ImportRejected, import_rxnorm
+    from prescripcare.resources import open_resources
+
+    async with open_resources(settings) as res:
+        try:
+            async with transaction(res.sessions) as session:
+                result = await import_rxnorm(
+                    session,
+                    directory,
+                    res.clock.now(),
+                    release=release,
+                    force=force,
+                    progress=sys.stderr.isatty(),
+                )
+        except ImportRejected as exc:
+            _reject(exc.problems)
+        if result.skipped_as_imported:
+            print(f"RxNorm release {result.release} is already imported (use --force to redo)")
+            return
+        print(f"RxNorm release {result.release}: read {result.read}, wrote {result.written}")
+        await _sync_search(res)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SystemExit(f"prescripcare: cannot read {path}: {exc}") from None
+
+
+async def _import_interactions(settings: Settings, content: str, licence: str) -> None:
+    from prescripcare.db import transaction
+    from prescripcare.drugs.interaction_csv import CsvRejected, import_interactions
+    from prescripcare.resources import open_resources
+
+    async with open_resources(settings) as res:
+        try:
+            async with transaction(res.sessions) as session:
+                result = await import_interactions(
+                    session, content, res.clock.now(), default_licence=licence
+                )
+        except CsvRejected as exc:
+            _reject(exc.problems)
+    for note in result.notes:
+        print(f"note: {note}")
+    print(f"{result.rows} rows read, {result.written} interaction rules written")
+
+
+def _reject(problems: list[str]) -> NoReturn:
+    print("prescripcare: the file was rejected and nothing was imported:", file=sys.stderr)
+    for problem in problems:
+        print(f"  {problem}", file=sys.stderr)
+    raise SystemExit(2)
 
 
 def _print_logins() -> None:
@@ -172,6 +246,19 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export-schema", help="print the GraphQL SDL")
     export.add_argument("--output", help="write to this file instead")
 
+    rxnorm = sub.add_parser("import-rxnorm", help="import an RxNorm release (RRF files)")
+    rxnorm.add_argument("directory", type=Path)
+    rxnorm.add_argument("--release", help="release name (default: from the Readme file name)")
+    rxnorm.add_argument("--force", action="store_true", help="re-import a known release")
+
+    ddi = sub.add_parser("import-interactions", help="import interaction rules from a CSV file")
+    ddi.add_argument("file", type=Path)
+    ddi.add_argument(
+        "--licence",
+        default="licensed to this institution",
+        help="licence recorded for rows without a licence column",
+    )
+
     dev = sub.add_parser("dev", help="embedded PostgreSQL and Redis, demo data, GraphiQL")
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int)
@@ -198,6 +285,13 @@ def main(argv: list[str] | None = None) -> None:
             print("database is at the newest schema")
         elif args.command == "seed":
             _run(lambda: _seed(settings, args.demo))
+        elif args.command == "import-rxnorm":
+            if not args.directory.is_dir():
+                raise SystemExit(f"prescripcare: {args.directory} is not a directory")
+            _run(lambda: _import_rxnorm(settings, args.directory, args.release, args.force))
+        elif args.command == "import-interactions":
+            content = _read_text(args.file)
+            _run(lambda: _import_interactions(settings, content, args.licence))
         elif args.command == "create-user":
             password = _read_password(args)
             _run(lambda: _create_user(settings, args.email, args.role, password))

@@ -18,6 +18,8 @@ from prescripcare.auth.service import AuthService
 from prescripcare.auth.tokens import AccessTokenCodec
 from prescripcare.clock import Clock
 from prescripcare.db import SessionFactory, create_engine, create_session_factory
+from prescripcare.drugs.search.base import DrugSearch
+from prescripcare.drugs.search.factory import create_drug_search
 from prescripcare.redis import RedisKeys, create_redis
 from prescripcare.settings import Settings
 
@@ -31,6 +33,7 @@ class Resources:
     redis: Redis
     keys: RedisKeys
     auth: AuthService
+    drug_search: DrugSearch
 
     @property
     def tokens(self) -> AccessTokenCodec:
@@ -52,6 +55,7 @@ async def open_resources(
             redis=redis,
             keys=RedisKeys(settings.redis_prefix),
             auth=AuthService(settings, PasswordService(settings), AccessTokenCodec(settings)),
+            drug_search=create_drug_search(settings),
         )
     finally:
         await redis.aclose()

@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(default=65536, ge=8)
     argon2_parallelism: int = Field(default=4, ge=1)
 
+    # Drug search: PostgreSQL pg_trgm unless a Meilisearch server is configured.
+    meilisearch_url: str | None = None
+    meilisearch_api_key: SecretStr | None = None
+    meilisearch_index: str = Field(default="prescripcare_drugs", pattern=r"^[A-Za-z0-9_-]{1,100}$")
+
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
 
@@ -71,6 +76,16 @@ class Settings(BaseSettings):
         if urlsplit(value).scheme not in ("redis", "rediss", "unix"):
             raise ValueError("REDIS_URL must be a redis://, rediss:// or unix:// URL")
         return value
+
+    @field_validator("meilisearch_url")
+    @classmethod
+    def _meili_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+            raise ValueError("MEILISEARCH_URL must be scheme://host[:port] with no path")
+        return value.rstrip("/")
 
     @field_validator("encryption_key")
     @classmethod

@@ -26,9 +26,6 @@ def contract_dir() -> Path:
 PENDING = {
     "PatientList": "issues 4 and 6: prescriptions, nextDose and adherence on patients",
     "PatientDashboard": "issues 4, 5 and 6: prescriptions, doses, reminders, adherence",
-    "DrugSearch": "issue 3: drug catalog and search",
-    "Drug": "issue 3: drug catalog",
-    "InteractionCheck": "issue 3: interaction checks",
     "Prescribe": "issue 4: prescriptions",
     "UpdatePrescription": "issue 4: prescriptions",
     "DiscontinuePrescription": "issue 4: prescriptions",
@@ -62,7 +59,7 @@ def _params() -> list[object]:
     return params
 
 
-# Served since the foundation issue (2).
+# Served since the foundation (issue 2) and the drug catalog (issue 3).
 SERVED = {
     "Register",
     "Login",
@@ -73,6 +70,9 @@ SERVED = {
     "CreatePatient",
     "UpdatePatient",
     "LinkCaregiver",
+    "DrugSearch",
+    "Drug",
+    "InteractionCheck",
 }
 
 

@@ -15,6 +15,7 @@ from starlette.websockets import WebSocket
 from prescripcare.auth.loaders import UserByIdLoader
 from prescripcare.auth.viewer import Viewer, viewer_from_token
 from prescripcare.db import transaction
+from prescripcare.drugs.loaders import DrugLoaders
 from prescripcare.errors import NotAuthenticated
 from prescripcare.patients.loaders import (
     CaregiversByPatientIdLoader,
@@ -32,6 +33,7 @@ class Loaders:
     patient_by_user_id: PatientByUserIdLoader
     caregivers_by_patient_id: CaregiversByPatientIdLoader
     care_team_by_patient_id: CareTeamByPatientIdLoader
+    drugs: DrugLoaders
 
     @classmethod
     def for_viewer(cls, resources: Resources, viewer: Viewer | None) -> Loaders:
@@ -42,6 +44,7 @@ class Loaders:
             patient_by_user_id=PatientByUserIdLoader(sessions, viewer),
             caregivers_by_patient_id=CaregiversByPatientIdLoader(sessions, viewer),
             care_team_by_patient_id=CareTeamByPatientIdLoader(sessions, viewer),
+            drugs=DrugLoaders.create(sessions),
         )
 
 

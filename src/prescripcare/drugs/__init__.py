@@ -1,0 +1,1 @@
+"""The drug catalog (RxNorm-keyed), search, and drug-drug interactions."""
