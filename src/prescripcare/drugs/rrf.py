@@ -173,6 +173,10 @@ def _progress_bar(path: Path) -> Any:
 
 
 _MERGE = [
+    "CREATE INDEX ON rrf_atoms (rxcui, tty)",
+    "CREATE INDEX ON rrf_sats (rxcui, atn)",
+    "ANALYZE rrf_atoms",
+    "ANALYZE rrf_sats",
     # Concepts: the concept's own atom gives its type; its prescribable name
     # (PSN), where it has one, is the display name.
     """
