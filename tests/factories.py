@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+
+import jwt
 
 from prescripcare.auth.models import Role
 from prescripcare.auth.service import Registration
@@ -24,10 +26,26 @@ class Account:
     token: str
     refresh_token: str
     patient_id: uuid.UUID | None = None
+    resources: Resources | None = None
+
+    @property
+    def now_token(self) -> str:
+        """An access token issued at the application clock's current time, for
+        tests that move the clock further than a token lives."""
+        assert self.resources is not None
+        claims = self.resources.tokens.decode(self.token, _issued_at(self.token))
+        return self.resources.tokens.issue(
+            self.id, self.role, claims.family_id, self.resources.clock.now()
+        )
 
     @property
     def viewer(self) -> Viewer:
         return Viewer(user_id=self.id, role=self.role, email=self.email)
+
+
+def _issued_at(token: str) -> datetime:
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return datetime.fromtimestamp(claims["iat"], tz=UTC)
 
 
 def _email(role: Role) -> str:
@@ -56,7 +74,9 @@ async def account(res: Resources, role: Role, *, timezone: str = "America/New_Yo
                 session, None, _email(role), PASSWORD, role, f"Test {role.value.title()}", now
             )
             tokens = await res.auth.sign_in(session, user, now)
-        acct = Account(user.id, user.email, role, tokens.access_token, tokens.refresh_token)
+        acct = Account(
+            user.id, user.email, role, tokens.access_token, tokens.refresh_token, resources=res
+        )
         if role is Role.PATIENT:
             own = await patients.patient_of_user(session, user.id)
             acct.patient_id = own.id if own else None

@@ -1,6 +1,7 @@
 """Imports every table module, so the metadata knows the whole schema."""
 
 from prescripcare.auth.models import RefreshToken, User
+from prescripcare.doses.models import Dose, DoseRecord
 from prescripcare.drugs.models import (
     DrugAtcCode,
     DrugClass,
@@ -13,10 +14,13 @@ from prescripcare.drugs.models import (
     DrugSearchTerm,
 )
 from prescripcare.patients.models import CaregiverLink, CareTeamMember, Patient
+from prescripcare.prescriptions.models import Fill, InteractionOverride, Prescription
 
 __all__ = [
     "CareTeamMember",
     "CaregiverLink",
+    "Dose",
+    "DoseRecord",
     "DrugAtcCode",
     "DrugClass",
     "DrugClassMember",
@@ -26,7 +30,10 @@ __all__ = [
     "DrugNdc",
     "DrugRelease",
     "DrugSearchTerm",
+    "Fill",
+    "InteractionOverride",
     "Patient",
+    "Prescription",
     "RefreshToken",
     "User",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import timedelta
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -52,6 +53,11 @@ class Settings(BaseSettings):
     meilisearch_url: str | None = None
     meilisearch_api_key: SecretStr | None = None
     meilisearch_index: str = Field(default="prescripcare_drugs", pattern=r"^[A-Za-z0-9_-]{1,100}$")
+
+    # Doses exist this far ahead (extended by a periodic job), and a dose not
+    # recorded this long after it fell due is MISSED.
+    dose_horizon_days: int = Field(default=14, ge=14, le=90)
+    dose_grace_minutes: int = Field(default=60, ge=1, le=1440)
 
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
@@ -129,6 +135,14 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.prescripcare_env == "production"
+
+    @property
+    def dose_horizon(self) -> timedelta:
+        return timedelta(days=self.dose_horizon_days)
+
+    @property
+    def dose_grace(self) -> timedelta:
+        return timedelta(minutes=self.dose_grace_minutes)
 
     @property
     def signing_secret(self) -> str:

@@ -24,14 +24,8 @@ def contract_dir() -> Path:
 
 
 PENDING = {
-    "PatientList": "issues 4 and 6: prescriptions, nextDose and adherence on patients",
-    "PatientDashboard": "issues 4, 5 and 6: prescriptions, doses, reminders, adherence",
-    "Prescribe": "issue 4: prescriptions",
-    "UpdatePrescription": "issue 4: prescriptions",
-    "DiscontinuePrescription": "issue 4: prescriptions",
-    "RecordFill": "issue 4: fills",
-    "RecordDose": "issue 4: the dose log",
-    "SnoozeReminder": "issue 4: the dose log",
+    "PatientList": "issue 6: adherence on patients",
+    "PatientDashboard": "issues 5 and 6: reminders on doses, adherence",
     "ReminderStatus": "issue 5: reminder subscriptions",
     "ExportPatientData": "issue 7: export and erasure",
     "ErasePatient": "issue 7: export and erasure",
@@ -59,7 +53,7 @@ def _params() -> list[object]:
     return params
 
 
-# Served since the foundation (issue 2) and the drug catalog (issue 3).
+# Served since the foundation (2), drug (3) and prescription (4) issues.
 SERVED = {
     "Register",
     "Login",
@@ -73,6 +67,12 @@ SERVED = {
     "DrugSearch",
     "Drug",
     "InteractionCheck",
+    "Prescribe",
+    "UpdatePrescription",
+    "DiscontinuePrescription",
+    "RecordFill",
+    "RecordDose",
+    "SnoozeReminder",
 }
 
 

@@ -15,6 +15,11 @@ from starlette.websockets import WebSocket
 from prescripcare.auth.loaders import UserByIdLoader
 from prescripcare.auth.viewer import Viewer, viewer_from_token
 from prescripcare.db import transaction
+from prescripcare.doses.loaders import (
+    DosesByPatientWindowLoader,
+    NextDoseByPatientLoader,
+    NextDoseByPrescriptionLoader,
+)
 from prescripcare.drugs.loaders import DrugLoaders
 from prescripcare.errors import NotAuthenticated
 from prescripcare.patients.loaders import (
@@ -22,6 +27,11 @@ from prescripcare.patients.loaders import (
     CareTeamByPatientIdLoader,
     PatientByIdLoader,
     PatientByUserIdLoader,
+)
+from prescripcare.prescriptions.loaders import (
+    FillsByPrescriptionLoader,
+    PrescriptionByIdLoader,
+    PrescriptionsByPatientLoader,
 )
 from prescripcare.resources import Resources
 
@@ -34,6 +44,12 @@ class Loaders:
     caregivers_by_patient_id: CaregiversByPatientIdLoader
     care_team_by_patient_id: CareTeamByPatientIdLoader
     drugs: DrugLoaders
+    prescription_by_id: PrescriptionByIdLoader
+    prescriptions_by_patient: PrescriptionsByPatientLoader
+    fills_by_prescription: FillsByPrescriptionLoader
+    next_dose_by_prescription: NextDoseByPrescriptionLoader
+    next_dose_by_patient: NextDoseByPatientLoader
+    doses_by_patient_window: DosesByPatientWindowLoader
 
     @classmethod
     def for_viewer(cls, resources: Resources, viewer: Viewer | None) -> Loaders:
@@ -45,6 +61,12 @@ class Loaders:
             caregivers_by_patient_id=CaregiversByPatientIdLoader(sessions, viewer),
             care_team_by_patient_id=CareTeamByPatientIdLoader(sessions, viewer),
             drugs=DrugLoaders.create(sessions),
+            prescription_by_id=PrescriptionByIdLoader(sessions, viewer),
+            prescriptions_by_patient=PrescriptionsByPatientLoader(sessions, viewer),
+            fills_by_prescription=FillsByPrescriptionLoader(sessions, viewer),
+            next_dose_by_prescription=NextDoseByPrescriptionLoader(sessions, viewer),
+            next_dose_by_patient=NextDoseByPatientLoader(sessions, viewer),
+            doses_by_patient_window=DosesByPatientWindowLoader(sessions, viewer),
         )
 
 

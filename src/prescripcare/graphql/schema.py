@@ -8,14 +8,18 @@ from strawberry.tools import merge_types
 
 from prescripcare.auth.mutations import AuthMutation
 from prescripcare.auth.queries import AuthQuery
+from prescripcare.doses.mutations import DoseMutation
 from prescripcare.drugs.queries import DrugQuery
 from prescripcare.graphql.presenter import ErrorPresenter
 from prescripcare.graphql.scalars import SCALAR_OVERRIDES
 from prescripcare.patients.mutations import PatientMutation
 from prescripcare.patients.queries import PatientQuery
+from prescripcare.prescriptions.mutations import PrescriptionMutation
 
 Query = merge_types("Query", (AuthQuery, PatientQuery, DrugQuery))
-Mutation = merge_types("Mutation", (AuthMutation, PatientMutation))
+Mutation = merge_types(
+    "Mutation", (AuthMutation, PatientMutation, PrescriptionMutation, DoseMutation)
+)
 
 
 def build_schema() -> strawberry.Schema:

@@ -82,8 +82,9 @@ class PatientMutation:
         self, info: Info, id: strawberry.ID, input: UpdatePatientInput
     ) -> PatientPayload | None:
         changes, now = _changes(input), info.context.now()
+        horizon = info.context.resources.settings.dose_horizon
         return await _patient_mutation(
-            info, lambda s, v: service.update_patient(s, v, id, changes, now)
+            info, lambda s, v: service.update_patient(s, v, id, changes, now, horizon)
         )
 
     @strawberry.mutation(description="Give a CAREGIVER account access to the patient.")

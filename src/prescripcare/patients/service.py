@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
@@ -18,6 +18,7 @@ from sqlmodel import col
 
 from prescripcare.auth.models import Role, User
 from prescripcare.auth.viewer import Viewer
+from prescripcare.doses.materialize import regenerate_for_patient
 from prescripcare.errors import ErrorCode, Problems, UserFacingError, not_found
 from prescripcare.ids import parse_uuid
 from prescripcare.patients.access import visible_patients
@@ -213,15 +214,21 @@ async def update_patient(
     patient_id: str,
     changes: PatientChanges,
     now: datetime,
+    horizon: timedelta,
 ) -> Patient:
     viewer.require_role(Role.PATIENT, Role.CLINICIAN, Role.ADMIN)
     patient = await _require_patient(session, viewer, patient_id, "id")
+    old_timezone = patient.timezone
     problems = Problems()
     _apply_changes(patient, changes, now.date(), problems)
     _check_channels(patient, problems, "input")
     problems.raise_if_any()
     patient.updated_at = now
     await session.flush()
+    if patient.timezone != old_timezone:
+        # 08:00 means 08:00 where the patient now lives: future unrecorded
+        # doses are recreated in the new zone; history keeps its instants.
+        await regenerate_for_patient(session, patient, now, horizon)
     return patient
 
 

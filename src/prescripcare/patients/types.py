@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
+from typing import Annotated
 
 import strawberry
 
 from prescripcare.auth.types import UserType
+from prescripcare.doses.types import DoseType
+from prescripcare.drugs.interactions import find_interactions
+from prescripcare.drugs.types import Interaction
 from prescripcare.graphql.enums import ReminderChannelEnum
-from prescripcare.graphql.errors import UserError
+from prescripcare.graphql.errors import UserError, bad_input
 from prescripcare.graphql.info import Info
 from prescripcare.graphql.pagination import PageInfo
 from prescripcare.patients.models import Patient, ReminderChannel
+from prescripcare.prescriptions.models import PrescriptionStatus
+from prescripcare.prescriptions.types import PrescriptionStatusEnum, PrescriptionType
+
+MAX_DOSE_WINDOW = timedelta(days=93)
 
 
 @strawberry.type
@@ -63,6 +71,48 @@ class PatientType:
     async def care_team(self, info: Info) -> list[UserType]:
         users = await info.context.loaders.care_team_by_patient_id.load(self._model.id)
         return [UserType.from_model(u) for u in users]
+
+    @strawberry.field(description="Newest first; all statuses when `status` is not given.")
+    async def prescriptions(
+        self,
+        info: Info,
+        status: PrescriptionStatusEnum | None = None,  # type: ignore[valid-type]
+    ) -> list[PrescriptionType]:
+        key = (self._model.id, PrescriptionStatus(status).value if status else None)
+        found = await info.context.loaders.prescriptions_by_patient.load(key)
+        return [PrescriptionType.from_model(p) for p in found]
+
+    @strawberry.field(description="The earliest dose still SCHEDULED of an active prescription.")
+    async def next_dose(self, info: Info) -> DoseType | None:
+        found = await info.context.loaders.next_dose_by_patient.load(self._model.id)
+        return DoseType.from_model(found) if found else None
+
+    @strawberry.field(
+        description="Doses due from `from` (inclusive) to `to` (exclusive), at most 93 days."
+    )
+    async def doses(
+        self,
+        info: Info,
+        from_: Annotated[datetime, strawberry.argument(name="from")],
+        to: datetime,
+    ) -> list[DoseType]:
+        if to <= from_:
+            raise bad_input("to", "`to` must be after `from`.")
+        if to - from_ > MAX_DOSE_WINDOW:
+            raise bad_input("to", "A dose window is at most 93 days.")
+        found = await info.context.loaders.doses_by_patient_window.load((self._model.id, from_, to))
+        return [DoseType.from_model(d) for d in found]
+
+    @strawberry.field(
+        description="Interactions among the patient's active prescriptions, most severe first."
+    )
+    async def interactions(self, info: Info) -> list[Interaction]:
+        loaders = info.context.loaders
+        active = await loaders.prescriptions_by_patient.load(
+            (self._model.id, PrescriptionStatus.ACTIVE.value)
+        )
+        findings = await find_interactions(loaders.drugs, [p.rxcui for p in active])
+        return [Interaction.from_finding(f) for f in findings]
 
 
 @strawberry.type

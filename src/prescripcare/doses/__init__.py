@@ -1,0 +1,1 @@
+"""Concrete doses in the patient's time zone, and the dose log."""

@@ -1,0 +1,79 @@
+"""Dose loaders: next doses and a patient's doses in a window."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from prescripcare.doses.models import Dose, DoseStatus
+from prescripcare.loading import SessionLoader, one_per_key
+from prescripcare.patients.access import visible_patients
+from prescripcare.patients.models import Patient
+from prescripcare.prescriptions.models import Prescription, PrescriptionStatus
+
+WindowKey = tuple[uuid.UUID, datetime, datetime]
+
+
+class NextDoseByPrescriptionLoader(SessionLoader[uuid.UUID, Dose | None]):
+    """The earliest dose still SCHEDULED (snoozed ones included)."""
+
+    async def load_batch(self, session: AsyncSession, keys: list[uuid.UUID]) -> list[Dose | None]:
+        rows = await session.scalars(
+            select(Dose)
+            .where(col(Dose.prescription_id).in_(keys), col(Dose.status) == DoseStatus.SCHEDULED)
+            .ext(distinct_on(col(Dose.prescription_id)))
+            .order_by(col(Dose.prescription_id), col(Dose.scheduled_at))
+        )
+        return one_per_key(keys, rows, lambda d: d.prescription_id)
+
+
+class NextDoseByPatientLoader(SessionLoader[uuid.UUID, Dose | None]):
+    """A patient's earliest SCHEDULED dose of an active prescription."""
+
+    async def load_batch(self, session: AsyncSession, keys: list[uuid.UUID]) -> list[Dose | None]:
+        if self.viewer is None:
+            return [None] * len(keys)
+        rows = await session.scalars(
+            select(Dose)
+            .join(Prescription, col(Prescription.id) == col(Dose.prescription_id))
+            .join(Patient, col(Patient.id) == col(Dose.patient_id))
+            .where(
+                col(Dose.patient_id).in_(keys),
+                col(Dose.status) == DoseStatus.SCHEDULED,
+                col(Prescription.status) == PrescriptionStatus.ACTIVE,
+                visible_patients(self.viewer),
+            )
+            .ext(distinct_on(col(Dose.patient_id)))
+            .order_by(col(Dose.patient_id), col(Dose.scheduled_at))
+        )
+        return one_per_key(keys, rows, lambda d: d.patient_id)
+
+
+class DosesByPatientWindowLoader(SessionLoader[WindowKey, list[Dose]]):
+    async def load_batch(self, session: AsyncSession, keys: list[WindowKey]) -> list[list[Dose]]:
+        if self.viewer is None:
+            return [[] for _ in keys]
+        earliest = min(k[1] for k in keys)
+        latest = max(k[2] for k in keys)
+        rows = list(
+            await session.scalars(
+                select(Dose)
+                .join(Patient, col(Patient.id) == col(Dose.patient_id))
+                .where(
+                    col(Dose.patient_id).in_({k[0] for k in keys}),
+                    col(Dose.scheduled_at) >= earliest,
+                    col(Dose.scheduled_at) < latest,
+                    visible_patients(self.viewer),
+                )
+                .order_by(col(Dose.scheduled_at), col(Dose.id))
+            )
+        )
+        return [
+            [d for d in rows if d.patient_id == pid and start <= d.scheduled_at < end]
+            for pid, start, end in keys
+        ]

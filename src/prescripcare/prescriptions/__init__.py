@@ -1,0 +1,1 @@
+"""Prescriptions, their schedules, the interaction gate and fills."""

@@ -1,0 +1,23 @@
+"""Days of the week as the contract names them, and their ISO numbers."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class DayOfWeek(StrEnum):
+    MON = "MON"
+    TUE = "TUE"
+    WED = "WED"
+    THU = "THU"
+    FRI = "FRI"
+    SAT = "SAT"
+    SUN = "SUN"
+
+    @property
+    def iso(self) -> int:
+        return list(DayOfWeek).index(self) + 1
+
+    @classmethod
+    def from_iso(cls, number: int) -> DayOfWeek:
+        return list(DayOfWeek)[number - 1]
