@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from prescripcare.settings import Settings, SettingsError, load_settings
 
@@ -173,12 +173,12 @@ def _read_password(args: argparse.Namespace) -> str:
     raise SystemExit("prescripcare: give --password or --password-stdin")
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
+def _uvicorn_config(settings: Settings, host: str, port: int) -> Any:
     import uvicorn
 
     from prescripcare.app import create_app
 
-    uvicorn.run(
+    return uvicorn.Config(
         create_app(settings),
         host=host,
         port=port,
@@ -187,6 +187,35 @@ def _serve(settings: Settings, host: str, port: int) -> None:
         ws="websockets-sansio",
         timeout_graceful_shutdown=20,
     )
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    uvicorn.Server(_uvicorn_config(settings, host, port)).run()
+
+
+async def _serve_with_worker(settings: Settings, host: str, port: int) -> None:
+    """Development: the API and the worker in one process; Ctrl-C stops both."""
+    import uvicorn
+
+    from prescripcare.worker import build_worker
+
+    server = uvicorn.Server(_uvicorn_config(settings, host, port))
+    worker = build_worker(settings, handle_signals=False)
+    running = asyncio.create_task(worker.async_run())
+    try:
+        await server.serve()
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+        await worker.close()
+
+
+def _work(settings: Settings) -> None:
+    from prescripcare.worker import build_worker
+
+    build_worker(settings).run()
 
 
 def _dev(args: argparse.Namespace) -> None:
@@ -209,8 +238,12 @@ def _dev(args: argparse.Namespace) -> None:
         print(f"\nPrescripCare (development) on http://{args.host}:{port}/graphql (GraphiQL)")
         print(f"data directory: {data_dir}\ndemo logins:")
         _print_logins()
-        print("Ctrl-C stops everything.\n", flush=True)
-        _serve(settings, args.host, port)
+        print("Ctrl-C stops everything (API, worker, PostgreSQL, Redis).\n", flush=True)
+        try:
+            asyncio.run(_serve_with_worker(settings, args.host, port))
+        except KeyboardInterrupt:
+            # uvicorn re-raises Ctrl-C once it has shut down cleanly.
+            print("stopped", flush=True)
 
 
 def _export_schema(output: str | None) -> None:
@@ -232,6 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="overrides PORT")
 
     sub.add_parser("migrate", help="upgrade the database to the newest schema")
+
+    sub.add_parser("worker", help="run the arq worker: dose horizons, missed doses")
 
     create = sub.add_parser("create-user", help="create an account, e.g. the first ADMIN")
     create.add_argument("--email", required=True)
@@ -280,6 +315,8 @@ def main(argv: list[str] | None = None) -> None:
         settings = _settings()
         if args.command == "serve":
             _serve(settings, args.host, args.port or settings.port)
+        elif args.command == "worker":
+            _work(settings)
         elif args.command == "migrate":
             _run(lambda: _migrate(settings))
             print("database is at the newest schema")

@@ -1,0 +1,85 @@
+"""The arq worker: periodic dose jobs (and, with the reminders issue, sends).
+
+Several workers may run at once: cron runs are unique per deployment (arq
+dedupes them by job id in Redis) and every job is idempotent anyway.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from arq import cron
+from arq.connections import RedisSettings
+from arq.worker import Worker
+
+from prescripcare.clock import Clock
+from prescripcare.db import transaction
+from prescripcare.doses.materialize import extend_horizons, mark_missed
+from prescripcare.redis import RedisKeys
+from prescripcare.resources import Resources, open_resources
+from prescripcare.settings import Settings
+
+Context = dict[str, Any]
+
+
+def redis_settings(url: str) -> RedisSettings:
+    """arq's settings from REDIS_URL, unix sockets included (embedded Redis)."""
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        database = int(parse_qs(parts.query).get("db", ["0"])[0])
+        return RedisSettings(unix_socket_path=parts.path, database=database)
+    return RedisSettings.from_dsn(url)
+
+
+async def extend_dose_horizons(ctx: Context) -> int:
+    """Tops every active prescription up to the dose horizon."""
+    res: Resources = ctx["resources"]
+    async with transaction(res.sessions) as session:
+        return await extend_horizons(session, res.clock.now(), res.settings.dose_horizon)
+
+
+async def mark_missed_doses(ctx: Context) -> int:
+    res: Resources = ctx["resources"]
+    async with transaction(res.sessions) as session:
+        return await mark_missed(session, res.clock.now(), res.settings.dose_grace)
+
+
+def build_worker(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    burst: bool = False,
+    handle_signals: bool = True,
+) -> Worker:
+    keys = RedisKeys(settings.redis_prefix)
+    resources_cm = open_resources(settings, clock)
+
+    async def startup(ctx: Context) -> None:
+        ctx["resources"] = await resources_cm.__aenter__()
+
+    async def shutdown(ctx: Context) -> None:
+        await resources_cm.__aexit__(None, None, None)
+
+    # Job ids carry the deployment prefix, so deployments sharing a Redis
+    # server do not swallow each other's cron runs.
+    return Worker(
+        functions=[],
+        cron_jobs=[
+            cron(
+                extend_dose_horizons,
+                name=keys.key("extend-dose-horizons"),
+                minute={0, 15, 30, 45},
+                run_at_startup=True,
+            ),
+            cron(mark_missed_doses, name=keys.key("mark-missed-doses"), run_at_startup=True),
+        ],
+        redis_settings=redis_settings(settings.require_redis_url()),
+        queue_name=keys.key("arq", "queue"),
+        health_check_key=keys.key("arq", "health-check"),
+        on_startup=startup,
+        on_shutdown=shutdown,
+        burst=burst,
+        handle_signals=handle_signals,
+        max_jobs=10,
+    )
