@@ -27,25 +27,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from prescripcare.drugs.catalog import Origin, upsert
-from prescripcare.drugs.models import DrugClass, DrugConcept, DrugInteraction, Severity
+from prescripcare.drugs.models import (
+    SEVERITY_MAP,
+    DrugClass,
+    DrugConcept,
+    DrugInteraction,
+    Severity,
+)
 
 REQUIRED = ("drug_a", "drug_b", "severity", "description", "source")
 MAX_DESCRIPTION = 2000
-# Other sources' levels and ours; documented in the README.
-SEVERITY_MAP: dict[str, Severity] = {
-    "contraindicated": Severity.CONTRAINDICATED,
-    "major": Severity.MAJOR,
-    "severe": Severity.MAJOR,
-    "serious": Severity.MAJOR,
-    "high": Severity.MAJOR,
-    "danger": Severity.MAJOR,
-    "moderate": Severity.MODERATE,
-    "medium": Severity.MODERATE,
-    "warning": Severity.MODERATE,
-    "minor": Severity.MINOR,
-    "low": Severity.MINOR,
-    "caution": Severity.MINOR,
-}
 _ATC = re.compile(r"^[A-Z][0-9]{2}([A-Z]([A-Z]([0-9]{2})?)?)?$")
 
 

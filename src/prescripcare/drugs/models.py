@@ -39,6 +39,28 @@ class Severity(StrEnum):
 
 _RANK = {Severity.CONTRAINDICATED: 4, Severity.MAJOR: 3, Severity.MODERATE: 2, Severity.MINOR: 1}
 
+# Other sources' severity levels and ours (docs/drugs.md); a level not here
+# counts as MAJOR, never as nothing.
+SEVERITY_MAP: dict[str, Severity] = {
+    "contraindicated": Severity.CONTRAINDICATED,
+    "major": Severity.MAJOR,
+    "severe": Severity.MAJOR,
+    "serious": Severity.MAJOR,
+    "high": Severity.MAJOR,
+    "danger": Severity.MAJOR,
+    "moderate": Severity.MODERATE,
+    "medium": Severity.MODERATE,
+    "warning": Severity.MODERATE,
+    "minor": Severity.MINOR,
+    "low": Severity.MINOR,
+    "caution": Severity.MINOR,
+}
+
+
+def severity_from(level: str) -> Severity:
+    return SEVERITY_MAP.get(level.strip().lower(), Severity.MAJOR)
+
+
 # Term types kept as catalog concepts; the rest (SCDC, DF...) only link them.
 CONCEPT_TTYS = ("IN", "PIN", "MIN", "BN", "SCD", "SBD", "GPCK", "BPCK")
 INGREDIENT_TTY = "IN"

@@ -34,6 +34,7 @@ from prescripcare.drugs.models import (
     DrugInteraction,
     DrugSearchTerm,
     Severity,
+    severity_from,
 )
 from prescripcare.drugs.search.base import clean_query
 
@@ -46,9 +47,6 @@ ONC_SOURCE = "ONC high-priority DDI list (Phansalkar et al., JAMIA 2012;19(5):73
 MCP_SOURCE = "drug-interaction-mcp 0.1.0"
 MCP_LICENCE = "MIT (c) 2026 Pillright; see drug_interaction_mcp_pairs.LICENSE"
 
-# The MCP data's levels, mapped to ours (documented in the README); a level
-# we do not know counts as MAJOR, never as nothing.
-MCP_SEVERITY = {"danger": Severity.MAJOR, "warning": Severity.MODERATE, "caution": Severity.MINOR}
 _ATC = re.compile(r"^[A-Z][0-9]{2}([A-Z]([A-Z]([0-9]{2})?)?)?$")
 
 
@@ -56,10 +54,6 @@ def _rows(name: str, delimiter: str = ",") -> Iterator[dict[str, str]]:
     text = resources.files("prescripcare.drugs.data").joinpath(name).read_text(encoding="utf-8")
     lines = [line for line in text.splitlines() if line and not line.startswith("#")]
     yield from csv.DictReader(lines, delimiter=delimiter)
-
-
-def severity_from(level: str, mapping: dict[str, Severity]) -> Severity:
-    return mapping.get(level.strip().lower(), Severity.MAJOR)
 
 
 @dataclass
@@ -307,7 +301,7 @@ def _mcp_rules(cat: _Catalog, out: _Rules, report: SeedReport) -> None:
             f"{row['source_label']} (rated '{level}' there). Not clinically reviewed: check a "
             "current reference before acting."
         )
-        out.rule(origin, a, b, severity_from(level, MCP_SEVERITY), description, False)
+        out.rule(origin, a, b, severity_from(level), description, False)
 
 
 async def load_seed(session: AsyncSession, now: datetime) -> SeedReport:
