@@ -14,7 +14,11 @@ from prescripcare.drugs.seed import SeedReport
 from prescripcare.resources import Resources
 from tests.conftest import START, GraphQLClient, StatementCounter
 from tests.factories import Account, account, patient
-from tests.prescriptions.documents import PRESCRIBE, RECORD_DOSE, prescription
+from tests.prescriptions.documents import PRESCRIBE, RECORD_DOSE, RECORD_FILL, prescription
+
+# The pinned statement counts: a change here must be deliberate.
+PIN_DASHBOARD = 16
+PIN_LIST = 10
 
 # Ten common drugs; prescribed with the gate acknowledged, whatever they do.
 DRUGS = ["11289", "1191", "7646", "36567", "6809", "29046", "4493", "36437", "5487", "32968"]
@@ -31,12 +35,16 @@ query PatientDashboard($id: ID!, $from: DateTime!, $to: DateTime!) {
       schedule { timesOfDay daysOfWeek asNeeded }
       drug { rxcui name }
       nextDose { id scheduledAt status }
+      adherence(days: 30) { doseAdherence pdc taken missed skipped scheduled }
     }
     doses(from: $from, to: $to) {
       id scheduledAt status takenAt
       prescription { id drug { name } }
     }
     interactions { severity description drugs { rxcui name } }
+    adherence(days: 30) {
+      doseAdherence pdc taken missed skipped scheduled daily { date taken scheduled }
+    }
     caregivers { id email }
   }
 }"""
@@ -50,6 +58,7 @@ query PatientList($first: Int, $after: String, $search: String) {
       cursor
       node {
         id name dateOfBirth
+        adherence(days: 30) { doseAdherence pdc }
         prescriptions(status: ACTIVE) { id drug { rxcui name } }
         nextDose { id scheduledAt }
       }
@@ -59,6 +68,8 @@ query PatientList($first: Int, $after: String, $search: String) {
 
 
 async def _prescribe(gql: GraphQLClient, doctor: Account, pid: str, drugs: list[str]) -> None:
+    """Each drug prescribed twice a day from a month ago, with a fill."""
+    start = (START - timedelta(days=30)).date().isoformat()
     for drug in drugs:
         out = (
             await gql.data(
@@ -66,7 +77,7 @@ async def _prescribe(gql: GraphQLClient, doctor: Account, pid: str, drugs: list[
                 prescription(
                     pid,
                     drug,
-                    startDate=(START - timedelta(days=30)).date().isoformat(),
+                    startDate=start,
                     schedule={"timesOfDay": ["08:00", "20:00"]},
                     acknowledgeInteractions=True,
                     overrideReason="benchmark patient",
@@ -75,6 +86,20 @@ async def _prescribe(gql: GraphQLClient, doctor: Account, pid: str, drugs: list[
             )
         )["prescribe"]
         assert out["errors"] == [], out
+        fill = (
+            await gql.data(
+                RECORD_FILL,
+                {
+                    "input": {
+                        "prescriptionId": out["prescription"]["id"],
+                        "filledOn": start,
+                        "daysSupply": 30,
+                    }
+                },
+                token=doctor.now_token,
+            )
+        )["recordFill"]
+        assert fill["errors"] == [], fill
 
 
 async def _dashboard_statements(
@@ -132,7 +157,7 @@ async def test_dashboard_costs_the_same_for_2_and_10_prescriptions(
 ) -> None:
     small = await _dashboard_statements(gql, resources, clock, count_statements, 2)
     large = await _dashboard_statements(gql, resources, clock, count_statements, 10)
-    assert (small, large) == (11, 11), count_statements.statements
+    assert (small, large) == (PIN_DASHBOARD, PIN_DASHBOARD), count_statements.statements
 
 
 async def test_patient_list_costs_the_same_for_10_and_50_patients(
@@ -152,5 +177,6 @@ async def test_patient_list_costs_the_same_for_10_and_50_patients(
         edges = data["patients"]["edges"]
         assert len(edges) == size
         assert all(len(e["node"]["prescriptions"]) == 2 and e["node"]["nextDose"] for e in edges)
+        assert all(e["node"]["adherence"]["pdc"] is not None for e in edges)
         counts.append(count_statements.count)
-    assert counts == [6, 6], count_statements.statements
+    assert counts == [PIN_LIST, PIN_LIST], count_statements.statements

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     # recorded this long after it fell due is MISSED.
     dose_horizon_days: int = Field(default=14, ge=14, le=90)
     dose_grace_minutes: int = Field(default=60, ge=1, le=1440)
+    # A dose taken within this many minutes of its time counts as on time.
+    on_time_minutes: int = Field(default=60, ge=1, le=720)
 
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)

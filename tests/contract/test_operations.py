@@ -24,8 +24,7 @@ def contract_dir() -> Path:
 
 
 PENDING = {
-    "PatientList": "issue 6: adherence on patients",
-    "PatientDashboard": "issues 5 and 6: reminders on doses, adherence",
+    "PatientDashboard": "issue 5: reminders on doses",
     "ReminderStatus": "issue 5: reminder subscriptions",
     "ExportPatientData": "issue 7: export and erasure",
     "ErasePatient": "issue 7: export and erasure",
@@ -73,6 +72,7 @@ SERVED = {
     "RecordFill",
     "RecordDose",
     "SnoozeReminder",
+    "PatientList",
 }
 
 

@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
+from prescripcare.adherence.loaders import (
+    DoseDaysByPatientLoader,
+    DoseDaysByPrescriptionLoader,
+    FillsByPatientLoader,
+)
 from prescripcare.auth.loaders import UserByIdLoader
 from prescripcare.auth.viewer import Viewer, viewer_from_token
 from prescripcare.db import transaction
@@ -50,10 +55,15 @@ class Loaders:
     next_dose_by_prescription: NextDoseByPrescriptionLoader
     next_dose_by_patient: NextDoseByPatientLoader
     doses_by_patient_window: DosesByPatientWindowLoader
+    dose_days_by_patient: DoseDaysByPatientLoader
+    dose_days_by_prescription: DoseDaysByPrescriptionLoader
+    fills_by_patient: FillsByPatientLoader
 
     @classmethod
     def for_viewer(cls, resources: Resources, viewer: Viewer | None) -> Loaders:
         sessions = resources.sessions
+        now = resources.clock.now()
+        on_time = timedelta(minutes=resources.settings.on_time_minutes)
         return cls(
             user_by_id=UserByIdLoader(sessions, viewer),
             patient_by_id=PatientByIdLoader(sessions, viewer),
@@ -67,6 +77,9 @@ class Loaders:
             next_dose_by_prescription=NextDoseByPrescriptionLoader(sessions, viewer),
             next_dose_by_patient=NextDoseByPatientLoader(sessions, viewer),
             doses_by_patient_window=DosesByPatientWindowLoader(sessions, viewer),
+            dose_days_by_patient=DoseDaysByPatientLoader(sessions, viewer, now, on_time),
+            dose_days_by_prescription=DoseDaysByPrescriptionLoader(sessions, viewer, now, on_time),
+            fills_by_patient=FillsByPatientLoader(sessions, viewer),
         )
 
 

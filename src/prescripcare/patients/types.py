@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
 import strawberry
 
+from prescripcare.adherence.service import fill_coverage, from_counts
+from prescripcare.adherence.types import AdherenceType, window_or_error
 from prescripcare.auth.types import UserType
 from prescripcare.doses.types import DoseType
 from prescripcare.drugs.interactions import find_interactions
@@ -102,6 +105,30 @@ class PatientType:
             raise bad_input("to", "A dose window is at most 93 days.")
         found = await info.context.loaders.doses_by_patient_window.load((self._model.id, from_, to))
         return [DoseType.from_model(d) for d in found]
+
+    @strawberry.field(
+        description="Adherence over the last `days` local dates (today included) or the local "
+        "dates `from` to `to` inclusive: exactly one form. PDC is the mean of the class-level "
+        "PDCs of the patient's therapeutic classes (ATC level 2)."
+    )
+    async def adherence(
+        self,
+        info: Info,
+        days: int | None = None,
+        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
+        to: date | None = None,
+    ) -> AdherenceType:
+        ctx = info.context
+        first, last = window_or_error(days, from_, to, self.timezone, ctx.now())
+        counts, fills = await asyncio.gather(
+            ctx.loaders.dose_days_by_patient.load((self._model.id, first, last)),
+            ctx.loaders.fills_by_patient.load(self._model.id),
+        )
+        result = from_counts(first, last, counts)
+        result.pdc, result.mpr = await fill_coverage(
+            ctx.loaders.drugs, fills, first, last, by_class=True
+        )
+        return AdherenceType.from_result(result)
 
     @strawberry.field(
         description="Interactions among the patient's active prescriptions, most severe first."

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, time
+from typing import Annotated
 
 import strawberry
 
+from prescripcare.adherence.loaders import PatientFill
+from prescripcare.adherence.service import fill_coverage, from_counts
+from prescripcare.adherence.types import AdherenceType, window_or_error
 from prescripcare.doses.types import DoseType
 from prescripcare.drugs.types import DrugType, Interaction
 from prescripcare.graphql.errors import UserError
@@ -105,6 +110,35 @@ class PrescriptionType:
             return None
         found = await info.context.loaders.next_dose_by_prescription.load(self._model.id)
         return DoseType.from_model(found) if found else None
+
+    @strawberry.field(
+        description="Adherence to this prescription over the last `days` local dates or "
+        "`from`..`to`; PDC over its own fills."
+    )
+    async def adherence(
+        self,
+        info: Info,
+        days: int | None = None,
+        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
+        to: date | None = None,
+    ) -> AdherenceType:
+        ctx = info.context
+        patient = await ctx.loaders.patient_by_id.load(self._model.patient_id)
+        assert patient is not None, "a visible prescription has a visible patient"
+        first, last = window_or_error(days, from_, to, patient.timezone, ctx.now())
+        counts, fills = await asyncio.gather(
+            ctx.loaders.dose_days_by_prescription.load((self._model.id, first, last)),
+            ctx.loaders.fills_by_prescription.load(self._model.id),
+        )
+        result = from_counts(first, last, counts)
+        facts = [
+            PatientFill(f.prescription_id, self._model.rxcui, f.filled_on, f.days_supply)
+            for f in fills
+        ]
+        result.pdc, result.mpr = await fill_coverage(
+            ctx.loaders.drugs, facts, first, last, by_class=False
+        )
+        return AdherenceType.from_result(result)
 
     @strawberry.field
     async def fills(self, info: Info) -> list[FillType]:

@@ -1,0 +1,1 @@
+"""Adherence: dose adherence from the dose log, PDC and MPR from fills."""

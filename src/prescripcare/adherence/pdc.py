@@ -1,0 +1,81 @@
+"""Proportion of Days Covered (PQA method) and MPR, as pure functions.
+
+- A fill covers `days_supply` consecutive days from its fill date.
+- A refill sharing an ingredient with an earlier fill (a combination product
+  counts as its ingredients) starts the day after that supply ends.
+- Different drugs of a class are concurrent: a day on hand twice counts once.
+- The treatment period runs from the first fill in the window (or the window's
+  start when an earlier fill's supply reaches into it) to the window's end;
+  coverage past its end is dropped, so PDC never exceeds 1.
+- MPR = days' supply of the fills dated in the period / days in the period,
+  which early refills can push above 1.
+See ../shared/reference/adherence.md for the worked cases the tests replay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+
+@dataclass(frozen=True)
+class FillFact:
+    filled_on: date
+    days_supply: int
+    ingredients: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    pdc: float
+    mpr: float
+    days: int
+    covered: int
+
+
+def _intervals(fills: Sequence[FillFact]) -> list[tuple[FillFact, date, date]]:
+    """Each fill with its (shifted) first and last covered day."""
+    placed: list[tuple[FillFact, date, date]] = []
+    for fill in sorted(fills, key=lambda f: (f.filled_on, sorted(f.ingredients))):
+        start = fill.filled_on
+        for earlier, _, end in placed:
+            if earlier.ingredients & fill.ingredients and end >= start:
+                start = end + timedelta(days=1)
+        placed.append((fill, start, start + timedelta(days=fill.days_supply - 1)))
+    return placed
+
+
+def coverage(fills: Iterable[FillFact], first: date, last: date) -> Coverage | None:
+    """PDC and MPR over the local dates first..last (inclusive); None when no
+    fill touches the period."""
+    placed = _intervals(list(fills))
+    starts = [f.filled_on for f, _, _ in placed if first <= f.filled_on <= last]
+    if any(start < first <= end for f, start, end in placed if f.filled_on < first):
+        starts.append(first)
+    if not starts:
+        return None
+    begin = min(starts)
+    days = (last - begin).days + 1
+    covered: set[date] = set()
+    for _, start, end in placed:
+        day = max(start, begin)
+        while day <= min(end, last):
+            covered.add(day)
+            day += timedelta(days=1)
+    supply = sum(f.days_supply for f, _, _ in placed if begin <= f.filled_on <= last)
+    return Coverage(pdc=len(covered) / days, mpr=supply / days, days=days, covered=len(covered))
+
+
+def mean_of_classes(
+    fills_by_class: dict[str, list[FillFact]], first: date, last: date
+) -> tuple[float | None, float | None]:
+    """A patient's PDC (and MPR): the mean over therapeutic classes that have
+    coverage in the period."""
+    results = [c for c in (coverage(f, first, last) for f in fills_by_class.values()) if c]
+    if not results:
+        return None, None
+    return (
+        sum(c.pdc for c in results) / len(results),
+        sum(c.mpr for c in results) / len(results),
+    )

@@ -1,0 +1,129 @@
+"""Adherence over a window of the patient's local dates."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from prescripcare.adherence.loaders import DayCounts, PatientFill
+from prescripcare.adherence.pdc import FillFact, coverage, mean_of_classes
+from prescripcare.drugs.loaders import DrugLoaders
+
+MAX_WINDOW_DAYS = 3650
+
+
+class BadWindow(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def resolve_window(
+    days: int | None, first: date | None, last: date | None, timezone: str, now: datetime
+) -> tuple[date, date]:
+    """`days: N` is the last N local dates, today included; `from`/`to` are
+    local dates, inclusive. Exactly one form."""
+    if (days is None) == (first is None and last is None):
+        raise BadWindow("days", "Give either `days` or `from` and `to`, not both or neither.")
+    if days is not None:
+        if not 1 <= days <= MAX_WINDOW_DAYS:
+            raise BadWindow("days", f"`days` must be between 1 and {MAX_WINDOW_DAYS}.")
+        today = now.astimezone(ZoneInfo(timezone)).date()
+        return today - timedelta(days=days - 1), today
+    if first is None or last is None:
+        raise BadWindow("from" if first is None else "to", "Give both `from` and `to`.")
+    if last < first:
+        raise BadWindow("to", "`to` is before `from`.")
+    if (last - first).days + 1 > MAX_WINDOW_DAYS:
+        raise BadWindow("to", f"A window is at most {MAX_WINDOW_DAYS} days.")
+    return first, last
+
+
+@dataclass
+class Adherence:
+    first: date
+    last: date
+    scheduled: int = 0
+    taken: int = 0
+    missed: int = 0
+    skipped: int = 0
+    on_time: int = 0
+    pdc: float | None = None
+    mpr: float | None = None
+    daily: list[tuple[date, int, int]] = field(default_factory=list)
+
+    @property
+    def settled(self) -> int:
+        return self.taken + self.missed + self.skipped
+
+    @property
+    def dose_adherence(self) -> float | None:
+        return self.taken / self.settled if self.settled else None
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.on_time / self.settled if self.settled else None
+
+
+def from_counts(first: date, last: date, counts: list[DayCounts]) -> Adherence:
+    result = Adherence(first=first, last=last)
+    by_day = {c.day: c for c in counts}
+    day = first
+    while day <= last:
+        c = by_day.get(day)
+        result.daily.append((day, c.due if c else 0, c.taken if c else 0))
+        day += timedelta(days=1)
+    for c in counts:
+        result.scheduled += c.due
+        result.taken += c.taken
+        result.missed += c.missed
+        result.skipped += c.skipped
+        result.on_time += c.on_time
+    return result
+
+
+async def _ingredients(drugs: DrugLoaders, rxcuis: set[str]) -> dict[str, frozenset[str]]:
+    lists = await asyncio.gather(*(drugs.ingredients.load(r) for r in rxcuis))
+    return {
+        r: frozenset(i.rxcui for i in found) or frozenset({r})
+        for r, found in zip(rxcuis, lists, strict=True)
+    }
+
+
+async def therapeutic_classes(
+    drugs: DrugLoaders, ingredients: dict[str, frozenset[str]]
+) -> dict[str, frozenset[str]]:
+    """ATC level 2 of each drug: the classes all its ingredients share (a
+    lisinopril / hydrochlorothiazide product is C09), else every class of its
+    ingredients; a drug without an ATC code is its own class."""
+    every = {i for group in ingredients.values() for i in group}
+    codes = dict(
+        zip(every, await asyncio.gather(*(drugs.atc_codes.load(i) for i in every)), strict=True)
+    )
+    classes = {}
+    for rxcui, group in ingredients.items():
+        levels = [{code[:3] for code in codes[i]} for i in group]
+        shared = set.intersection(*levels) if levels else set()
+        chosen = shared or set().union(*levels)
+        classes[rxcui] = frozenset(chosen) or frozenset({rxcui})
+    return classes
+
+
+async def fill_coverage(
+    drugs: DrugLoaders, fills: list[PatientFill], first: date, last: date, *, by_class: bool
+) -> tuple[float | None, float | None]:
+    if not fills:
+        return None, None
+    ingredients = await _ingredients(drugs, {f.rxcui for f in fills})
+    facts = [(f, FillFact(f.filled_on, f.days_supply, ingredients[f.rxcui])) for f in fills]
+    if not by_class:
+        found = coverage([fact for _, fact in facts], first, last)
+        return (found.pdc, found.mpr) if found else (None, None)
+    classes = await therapeutic_classes(drugs, ingredients)
+    grouped: dict[str, list[FillFact]] = {}
+    for fill, fact in facts:
+        for cls in classes[fill.rxcui]:
+            grouped.setdefault(cls, []).append(fact)
+    return mean_of_classes(grouped, first, last)

@@ -1,0 +1,65 @@
+"""The `adherence` field of patients and prescriptions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+
+from prescripcare.adherence.service import Adherence, BadWindow, resolve_window
+from prescripcare.graphql.errors import bad_input
+
+
+@strawberry.type
+class AdherenceDay:
+    date: date
+    scheduled: int = strawberry.field(description="Doses due that local date.")
+    taken: int
+
+
+@strawberry.type(name="Adherence")
+class AdherenceType:
+    from_: date = strawberry.field(name="from", description="First local date, inclusive.")
+    to: date = strawberry.field(description="Last local date, inclusive.")
+    scheduled: int = strawberry.field(description="Doses due in the window so far.")
+    taken: int
+    missed: int
+    skipped: int
+    dose_adherence: float | None = strawberry.field(
+        description="taken / (taken + missed + skipped); doses still in their grace period "
+        "are not counted yet; null when nothing is counted."
+    )
+    on_time_rate: float | None = strawberry.field(
+        description="Doses taken within the on-time window of their scheduled time, over the "
+        "same denominator."
+    )
+    pdc: float | None = strawberry.field(
+        description="Proportion of Days Covered by fills (PQA method); null without a fill."
+    )
+    mpr: float | None = strawberry.field(description="Medication possession ratio.")
+    daily: list[AdherenceDay]
+
+    @classmethod
+    def from_result(cls, result: Adherence) -> AdherenceType:
+        return cls(
+            from_=result.first,
+            to=result.last,
+            scheduled=result.scheduled,
+            taken=result.taken,
+            missed=result.missed,
+            skipped=result.skipped,
+            dose_adherence=result.dose_adherence,
+            on_time_rate=result.on_time_rate,
+            pdc=result.pdc,
+            mpr=result.mpr,
+            daily=[AdherenceDay(date=d, scheduled=s, taken=t) for d, s, t in result.daily],
+        )
+
+
+def window_or_error(
+    days: int | None, first: date | None, last: date | None, timezone: str, now: object
+) -> tuple[date, date]:
+    try:
+        return resolve_window(days, first, last, timezone, now)  # type: ignore[arg-type]
+    except BadWindow as bad:
+        raise bad_input(bad.field, str(bad)) from None
