@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     dose_grace_minutes: int = Field(default=60, ge=1, le=1440)
     # A dose taken within this many minutes of its time counts as on time.
     on_time_minutes: int = Field(default=60, ge=1, le=720)
+    # A refill is due this many days before the supply runs out.
+    refill_reminder_days: int = Field(default=7, ge=0, le=60)
 
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from enum import Enum
+
 import strawberry
 
 from prescripcare.graphql.errors import bad_input, not_found
 from prescripcare.graphql.info import Info
-from prescripcare.graphql.pagination import PageInfo, clamp_first, decode_cursor, encode_cursor
+from prescripcare.graphql.pagination import (
+    PageInfo,
+    clamp_first,
+    decode_cursor_with_value,
+    encode_cursor,
+)
 from prescripcare.ids import parse_uuid
 from prescripcare.patients.listing import (
     MAX_SEARCH_LENGTH,
+    AdherenceOrder,
+    Anchor,
     StaleCursor,
     count_patients,
     page_patients,
@@ -17,6 +26,13 @@ from prescripcare.patients.listing import (
 from prescripcare.patients.types import PatientConnection, PatientEdge, PatientType
 
 CURSOR_KIND = "patient"
+ADHERENCE_CURSOR_KIND = "patient-adherence"
+
+
+@strawberry.enum(description="Orders of the `patients` list.")
+class PatientOrder(Enum):
+    NAME = "NAME"
+    DOSE_ADHERENCE_ASC = "DOSE_ADHERENCE_ASC"
 
 
 @strawberry.type
@@ -31,8 +47,11 @@ class PatientQuery:
         return PatientType.from_model(found)
 
     @strawberry.field(
-        description="The patients the caller may see, ordered by name then id. `first` "
-        "defaults to 20 and is clamped to 1..100; `search` matches every word in the name."
+        description="The patients the caller may see, ordered by name then id (or, with "
+        "orderBy: DOSE_ADHERENCE_ASC, lowest dose adherence over the last adherenceDays "
+        "first, patients with nothing counted yet last). `first` defaults to 20 and is "
+        "clamped to 1..100; `search` matches every word in the name; `adherenceBelow` keeps "
+        "patients whose dose adherence is below it."
     )
     async def patients(
         self,
@@ -40,16 +59,36 @@ class PatientQuery:
         first: int | None = None,
         after: str | None = None,
         search: str | None = None,
+        adherence_below: float | None = None,
+        order_by: PatientOrder = PatientOrder.NAME,
+        adherence_days: int = 30,
     ) -> PatientConnection:
         ctx = info.context
         viewer = ctx.require_viewer()
         if search is not None and len(search) > MAX_SEARCH_LENGTH:
             raise bad_input("search", f"Search is limited to {MAX_SEARCH_LENGTH} characters.")
+        if adherence_below is not None and not 0 <= adherence_below <= 1:
+            raise bad_input("adherenceBelow", "adherenceBelow is a fraction from 0 to 1.")
+        if not 1 <= adherence_days <= 365:
+            raise bad_input("adherenceDays", "adherenceDays must be between 1 and 365.")
+        by_adherence = order_by is PatientOrder.DOSE_ADHERENCE_ASC
+        kind = ADHERENCE_CURSOR_KIND if by_adherence else CURSOR_KIND
         size = clamp_first(first, default=20, maximum=100)
-        anchor = decode_cursor(CURSOR_KIND, after)
+        decoded = decode_cursor_with_value(kind, after)
+        anchor = Anchor(decoded[0], decoded[1]) if decoded else None
+        window = AdherenceOrder(days=adherence_days, now=ctx.now())
         async with ctx.resources.sessions() as session:
             try:
-                page = await page_patients(session, viewer, first=size, after=anchor, search=search)
+                page = await page_patients(
+                    session,
+                    viewer,
+                    first=size,
+                    after=anchor,
+                    search=search,
+                    adherence=window,
+                    adherence_below=adherence_below,
+                    by_adherence=by_adherence,
+                )
             except StaleCursor:
                 raise bad_input(
                     "after", "This cursor's patient is no longer listed; start again."
@@ -57,11 +96,14 @@ class PatientQuery:
 
         async def total() -> int:
             async with ctx.resources.sessions() as count_session:
-                return await count_patients(count_session, viewer, search)
+                return await count_patients(count_session, viewer, search, adherence_below, window)
 
         edges = [
-            PatientEdge(cursor=encode_cursor(CURSOR_KIND, p.id), node=PatientType.from_model(p))
-            for p in page.patients
+            PatientEdge(
+                cursor=encode_cursor(kind, p.id, value if by_adherence else None),
+                node=PatientType.from_model(p),
+            )
+            for p, value in zip(page.patients, page.sort_values, strict=True)
         ]
         return PatientConnection(
             edges=edges,

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import strawberry
 
+from prescripcare.adherence.forecast import Supply, daily_amount, refill_due_on, runs_out_on
 from prescripcare.adherence.loaders import PatientFill
 from prescripcare.adherence.service import fill_coverage, from_counts
 from prescripcare.adherence.types import AdherenceType, window_or_error
@@ -139,6 +140,22 @@ class PrescriptionType:
             ctx.loaders.drugs, facts, first, last, by_class=False
         )
         return AdherenceType.from_result(result)
+
+    @strawberry.field(description="The first day without supply, from fills and the schedule.")
+    async def runs_out_on(self, info: Info) -> date | None:
+        fills = await info.context.loaders.fills_by_prescription.load(self._model.id)
+        supplies = [Supply(f.filled_on, f.days_supply, f.quantity) for f in fills]
+        return runs_out_on(supplies, daily_amount(self._model))
+
+    @strawberry.field(
+        description="When to ask for a refill: REFILL_REMINDER_DAYS before the supply runs out."
+    )
+    async def refill_due_on(self, info: Info) -> date | None:
+        fills = await info.context.loaders.fills_by_prescription.load(self._model.id)
+        supplies = [Supply(f.filled_on, f.days_supply, f.quantity) for f in fills]
+        runs_out = runs_out_on(supplies, daily_amount(self._model))
+        last = max((f.filled_on for f in fills), default=None)
+        return refill_due_on(runs_out, last, info.context.resources.settings.refill_reminder_days)
 
     @strawberry.field
     async def fills(self, info: Info) -> list[FillType]:
