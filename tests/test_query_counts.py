@@ -17,7 +17,7 @@ from tests.factories import Account, account, patient
 from tests.prescriptions.documents import PRESCRIBE, RECORD_DOSE, RECORD_FILL, prescription
 
 # The pinned statement counts: a change here must be deliberate.
-PIN_DASHBOARD = 16
+PIN_DASHBOARD = 17
 PIN_LIST = 10
 
 # Ten common drugs; prescribed with the gate acknowledged, whatever they do.
@@ -40,6 +40,7 @@ query PatientDashboard($id: ID!, $from: DateTime!, $to: DateTime!) {
     doses(from: $from, to: $to) {
       id scheduledAt status takenAt
       prescription { id drug { name } }
+      reminders { channel status sentAt }
     }
     interactions { severity description drugs { rxcui name } }
     adherence(days: 30) {

@@ -39,8 +39,12 @@ def one_per_key(
     return [found.get(k) for k in keys]
 
 
-def many_per_key(keys: Sequence[K], rows: Iterable[T], key: Callable[[T], K]) -> list[list[T]]:
+def many_per_key(
+    keys: Sequence[K], rows: Iterable[T], key: Callable[[T], K | None]
+) -> list[list[T]]:
     grouped: defaultdict[K, list[T]] = defaultdict(list)
     for row in rows:
-        grouped[key(row)].append(row)
+        found = key(row)
+        if found is not None:
+            grouped[found].append(row)
     return [grouped.get(k, []) for k in keys]

@@ -15,6 +15,7 @@ from prescripcare.drugs.models import (
 )
 from prescripcare.patients.models import CaregiverLink, CareTeamMember, Patient
 from prescripcare.prescriptions.models import Fill, InteractionOverride, Prescription
+from prescripcare.reminders.models import Reminder
 
 __all__ = [
     "CareTeamMember",
@@ -35,5 +36,6 @@ __all__ = [
     "Patient",
     "Prescription",
     "RefreshToken",
+    "Reminder",
     "User",
 ]

@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     dose_grace_minutes: int = Field(default=60, ge=1, le=1440)
     # A dose taken within this many minutes of its time counts as on time.
     on_time_minutes: int = Field(default=60, ge=1, le=720)
+    # Reminders: how often due doses are scanned, how many tries a send gets,
+    # and the link messages open (no drug name travels in SMS or push text).
+    reminder_scan_seconds: int = Field(default=30, ge=5, le=300)
+    reminder_max_attempts: int = Field(default=5, ge=1, le=20)
+    public_app_url: str = "https://app.prescripcare.example/doses"
     # A refill is due this many days before the supply runs out.
     refill_reminder_days: int = Field(default=7, ge=0, le=60)
 

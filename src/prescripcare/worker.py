@@ -6,6 +6,7 @@ dedupes them by job id in Redis) and every job is idempotent anyway.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,10 +18,13 @@ from prescripcare.clock import Clock
 from prescripcare.db import transaction
 from prescripcare.doses.materialize import extend_horizons, mark_missed
 from prescripcare.redis import RedisKeys
+from prescripcare.reminders.channels import Channel, ConsoleChannel
+from prescripcare.reminders.service import RetryPolicy, queue_due, send_ready
 from prescripcare.resources import Resources, open_resources
 from prescripcare.settings import Settings
 
 Context = dict[str, Any]
+log = logging.getLogger("prescripcare.worker")
 
 
 def redis_settings(url: str) -> RedisSettings:
@@ -37,6 +41,34 @@ async def extend_dose_horizons(ctx: Context) -> int:
     res: Resources = ctx["resources"]
     async with transaction(res.sessions) as session:
         return await extend_horizons(session, res.clock.now(), res.settings.dose_horizon)
+
+
+def enabled_channels(settings: Settings) -> dict[str, Channel]:
+    """Development logs every channel to the console; provider channels
+    (Twilio, SendGrid, FCM) come with their credentials. In production a
+    channel without a provider stays disabled, so nothing is faked."""
+    if settings.is_production:
+        log.warning("reminder channels SMS, EMAIL, PUSH have no provider configured: disabled")
+        return {}
+    return {name: ConsoleChannel(name) for name in ("SMS", "EMAIL", "PUSH")}
+
+
+async def send_due_reminders(ctx: Context) -> int:
+    """Queues reminders for due doses, then sends what is ready."""
+    res: Resources = ctx["resources"]
+    channels: dict[str, Channel] = ctx["channels"]
+    async with transaction(res.sessions) as session:
+        await queue_due(session, res.clock.now(), res.settings.dose_grace, list(channels))
+    policy = RetryPolicy(max_attempts=res.settings.reminder_max_attempts)
+    total = 0
+    while True:
+        report = await send_ready(
+            res.sessions, channels, res.clock.now(), policy, res.settings.public_app_url
+        )
+        handled = report.sent + report.retried + report.failed + report.cancelled
+        total += handled
+        if not handled:
+            return total
 
 
 async def mark_missed_doses(ctx: Context) -> int:
@@ -57,6 +89,7 @@ def build_worker(
 
     async def startup(ctx: Context) -> None:
         ctx["resources"] = await resources_cm.__aenter__()
+        ctx["channels"] = enabled_channels(settings)
 
     async def shutdown(ctx: Context) -> None:
         await resources_cm.__aexit__(None, None, None)
@@ -73,6 +106,14 @@ def build_worker(
                 run_at_startup=True,
             ),
             cron(mark_missed_doses, name=keys.key("mark-missed-doses"), run_at_startup=True),
+            cron(
+                send_due_reminders,
+                name=keys.key("send-due-reminders"),
+                run_at_startup=True,
+                second=set(range(0, 60, settings.reminder_scan_seconds))
+                if settings.reminder_scan_seconds < 60
+                else {0},
+            ),
         ],
         redis_settings=redis_settings(settings.require_redis_url()),
         queue_name=keys.key("arq", "queue"),

@@ -24,7 +24,6 @@ def contract_dir() -> Path:
 
 
 PENDING = {
-    "PatientDashboard": "issue 5: reminders on doses",
     "ReminderStatus": "issue 5: reminder subscriptions",
     "ExportPatientData": "issue 7: export and erasure",
     "ErasePatient": "issue 7: export and erasure",
@@ -73,6 +72,7 @@ SERVED = {
     "RecordDose",
     "SnoozeReminder",
     "PatientList",
+    "PatientDashboard",
 }
 
 

@@ -11,6 +11,7 @@ from prescripcare.doses.models import Dose, DoseStatus
 from prescripcare.doses.service import DoseAction
 from prescripcare.graphql.errors import UserError
 from prescripcare.graphql.info import Info
+from prescripcare.reminders.types import ReminderType
 
 if TYPE_CHECKING:
     from prescripcare.prescriptions.types import PrescriptionType
@@ -47,6 +48,11 @@ class DoseType:
             snoozed_until=dose.snoozed_until,
             _model=dose,
         )
+
+    @strawberry.field(description="Reminders sent (or being sent) for this dose.")
+    async def reminders(self, info: Info) -> list[ReminderType]:
+        found = await info.context.loaders.reminders_by_dose.load(self._model.id)
+        return [ReminderType.from_model(r) for r in found]
 
     @strawberry.field
     async def prescription(self, info: Info) -> PrescriptionRef:

@@ -38,6 +38,7 @@ from prescripcare.prescriptions.loaders import (
     PrescriptionByIdLoader,
     PrescriptionsByPatientLoader,
 )
+from prescripcare.reminders.loaders import RemindersByDoseLoader
 from prescripcare.resources import Resources
 
 
@@ -58,6 +59,7 @@ class Loaders:
     dose_days_by_patient: DoseDaysByPatientLoader
     dose_days_by_prescription: DoseDaysByPrescriptionLoader
     fills_by_patient: FillsByPatientLoader
+    reminders_by_dose: RemindersByDoseLoader
 
     @classmethod
     def for_viewer(cls, resources: Resources, viewer: Viewer | None) -> Loaders:
@@ -80,6 +82,7 @@ class Loaders:
             dose_days_by_patient=DoseDaysByPatientLoader(sessions, viewer, now, on_time),
             dose_days_by_prescription=DoseDaysByPrescriptionLoader(sessions, viewer, now, on_time),
             fills_by_patient=FillsByPatientLoader(sessions, viewer),
+            reminders_by_dose=RemindersByDoseLoader(sessions, viewer),
         )
 
 

@@ -1,0 +1,1 @@
+"""Reminder delivery: the transactional outbox, channels and the send job."""

@@ -1,0 +1,72 @@
+"""The reminder outbox: one row per decision to send, written before any
+provider is called."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.dialects.postgresql import UUID
+from sqlmodel import Field, SQLModel
+
+from prescripcare.db import utc_column
+
+
+class ReminderState(StrEnum):
+    QUEUED = "QUEUED"  # decided, not yet accepted by the provider
+    SENDING = "SENDING"  # claimed by a worker until `claimed_until`
+    SENT = "SENT"  # accepted by the provider
+    DELIVERED = "DELIVERED"  # the provider confirmed delivery
+    FAILED = "FAILED"  # given up: permanent error or retries exhausted
+    CANCELLED = "CANCELLED"  # the dose was recorded before the send
+
+
+class ReminderKind(StrEnum):
+    MEDICATION = "medication_reminder"
+    REFILL = "refill_reminder"
+    CAREGIVER = "caregiver_alert"
+
+
+class Reminder(SQLModel, table=True):
+    __tablename__ = "reminders"
+    __table_args__ = (
+        # One send per dose, channel and due instant (the snooze's end is a new
+        # due instant): two scanners at once cannot queue a reminder twice.
+        Index("uq_reminders_dose_channel_due", "dose_id", "channel", "due_at", unique=True),
+        CheckConstraint(
+            "status IN ('QUEUED', 'SENDING', 'SENT', 'DELIVERED', 'FAILED', 'CANCELLED')",
+            name="status_known",
+        ),
+        Index(
+            "ix_reminders_ready",
+            "next_attempt_at",
+            postgresql_where=text("status IN ('QUEUED', 'SENDING')"),
+        ),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=Column(UUID, primary_key=True))
+    kind: str = Field(sa_column=Column(String(32), nullable=False))
+    dose_id: uuid.UUID | None = Field(
+        default=None,
+        sa_column=Column(
+            UUID, ForeignKey("doses.id", ondelete="CASCADE"), nullable=True, index=True
+        ),
+    )
+    patient_id: uuid.UUID = Field(
+        sa_column=Column(
+            UUID, ForeignKey("patients.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    channel: str = Field(sa_column=Column(String(8), nullable=False))
+    due_at: datetime = Field(sa_column=utc_column())
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+    next_attempt_at: datetime = Field(sa_column=utc_column())
+    claimed_until: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    provider_message_id: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    sent_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    created_at: datetime = Field(sa_column=utc_column())
+    updated_at: datetime = Field(sa_column=utc_column())

@@ -1,0 +1,200 @@
+"""Queueing and sending dose reminders through the outbox.
+
+`queue_due` writes the decision to send (dose, channel, due instant) as an
+outbox row, with a unique key, in its own transaction: nothing is called yet.
+`send_ready` claims rows with FOR UPDATE SKIP LOCKED (so several workers never
+take the same row), commits the claim, calls the provider, and records the
+answer. A worker killed after claiming leaves a claim that expires and is
+taken again; a send repeats only if the worker died after the provider
+accepted it and before that was recorded.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from prescripcare.db import SessionFactory, transaction
+from prescripcare.reminders.channels import (
+    Channel,
+    Message,
+    PermanentSendError,
+    TransientSendError,
+)
+from prescripcare.reminders.models import ReminderState
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    base: timedelta = timedelta(seconds=30)
+    cap: timedelta = timedelta(hours=1)
+    lease: timedelta = timedelta(minutes=2)
+
+    def backoff(self, attempts: int) -> timedelta:
+        """Exponential with jitter: about base * 2^(n-1), at most cap."""
+        ceiling = min(self.cap, self.base * (1 << min(max(0, attempts - 1), 20)))
+        return ceiling * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not secrecy
+
+
+# Follow-ups (the reminder after a snooze) wait for the end of quiet hours;
+# the first reminder of a dose the patient scheduled then is still sent.
+_QUEUE = text("""
+INSERT INTO reminders (id, kind, dose_id, patient_id, channel, due_at, status, attempts,
+                       next_attempt_at, created_at, updated_at)
+SELECT gen_random_uuid(), 'medication_reminder', d.id, d.patient_id, ch.channel, due.at,
+       'QUEUED', 0, :now, :now, :now
+FROM doses d
+JOIN patients p ON p.id = d.patient_id
+JOIN prescriptions rx ON rx.id = d.prescription_id
+CROSS JOIN LATERAL (SELECT greatest(d.scheduled_at, coalesce(d.snoozed_until,
+                                                              d.scheduled_at)) AS at) due
+CROSS JOIN LATERAL unnest(p.reminder_channels) AS ch(channel)
+WHERE d.status = 'SCHEDULED' AND rx.status = 'ACTIVE'
+  AND due.at <= :now AND due.at > :oldest
+  AND ch.channel = ANY(CAST(:channels AS text[]))
+  AND NOT (
+      d.snoozed_until IS NOT NULL AND p.quiet_start IS NOT NULL AND CASE
+          WHEN p.quiet_start < p.quiet_end
+          THEN CAST(timezone(p.timezone, CAST(:now AS timestamptz)) AS time) >= p.quiet_start
+           AND CAST(timezone(p.timezone, CAST(:now AS timestamptz)) AS time) < p.quiet_end
+          ELSE CAST(timezone(p.timezone, CAST(:now AS timestamptz)) AS time) >= p.quiet_start
+            OR CAST(timezone(p.timezone, CAST(:now AS timestamptz)) AS time) < p.quiet_end
+      END
+  )
+ON CONFLICT (dose_id, channel, due_at) DO NOTHING
+""")
+
+_CLAIM = text("""
+UPDATE reminders SET status = 'SENDING', claimed_until = :lease_end,
+                     attempts = attempts + 1, updated_at = :now
+WHERE id IN (
+    SELECT id FROM reminders
+    WHERE (status = 'QUEUED' AND next_attempt_at <= :now)
+       OR (status = 'SENDING' AND claimed_until < :now)
+    ORDER BY next_attempt_at
+    LIMIT :batch
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING id
+""")
+
+_DETAILS = text("""
+SELECT r.id, r.channel, r.attempts, r.due_at, d.status AS dose_status, p.phone, p.email,
+       p.timezone
+FROM reminders r
+JOIN patients p ON p.id = r.patient_id
+LEFT JOIN doses d ON d.id = r.dose_id
+WHERE r.id = ANY(:ids)
+""")
+
+_FINISH = text("""
+UPDATE reminders SET status = :status, provider_message_id = :message_id, last_error = :error,
+                     sent_at = :sent_at, next_attempt_at = :next_at, claimed_until = NULL,
+                     updated_at = :now
+WHERE id = :id AND status = 'SENDING'
+""")
+
+
+async def queue_due(
+    session: AsyncSession, now: datetime, grace: timedelta, channels: list[str]
+) -> int:
+    """Outbox rows for every untaken dose now due on each of its patient's
+    enabled channels; answers how many were queued."""
+    result = await session.execute(
+        _QUEUE, {"now": now, "oldest": now - grace, "channels": channels}
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def reminder_text(due_at: datetime, timezone: str, deep_link: str) -> str:
+    """No drug name, no diagnosis: a lock screen can be read by anyone."""
+    local = due_at.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+    return f"PrescripCare: it is time for your {local} medicines. Open {deep_link}"
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    cancelled: int = 0
+
+
+async def send_ready(
+    sessions: SessionFactory,
+    channels: Mapping[str, Channel],
+    now: datetime,
+    policy: RetryPolicy,
+    deep_link: str,
+    batch: int = 100,
+) -> SendReport:
+    report = SendReport()
+    async with transaction(sessions) as session:
+        claimed = [
+            row[0]
+            for row in await session.execute(
+                _CLAIM, {"now": now, "lease_end": now + policy.lease, "batch": batch}
+            )
+        ]
+    if not claimed:
+        return report
+    async with sessions() as session:
+        details = list(await session.execute(_DETAILS, {"ids": claimed}))
+    for row in details:
+        outcome = await _send_one(row, channels, now, policy, deep_link)
+        async with transaction(sessions) as session:
+            await session.execute(_FINISH, {"id": row.id, "now": now, **outcome})
+        state = outcome["status"]
+        if state == ReminderState.SENT:
+            report.sent += 1
+        elif state == ReminderState.QUEUED:
+            report.retried += 1
+        elif state == ReminderState.CANCELLED:
+            report.cancelled += 1
+        else:
+            report.failed += 1
+    return report
+
+
+async def _send_one(
+    r: Any,
+    channels: Mapping[str, Channel],
+    now: datetime,
+    policy: RetryPolicy,
+    deep_link: str,
+) -> dict[str, object]:
+    done: dict[str, object] = {"message_id": None, "error": None, "sent_at": None, "next_at": now}
+    if r.dose_status is not None and r.dose_status != "SCHEDULED":
+        return {**done, "status": ReminderState.CANCELLED.value}
+    channel = channels.get(r.channel)
+    if channel is None:
+        return {**done, "status": ReminderState.FAILED.value, "error": "channel disabled"}
+    address = {"SMS": r.phone, "EMAIL": r.email}.get(r.channel)
+    message = Message(
+        reminder_id=r.id,
+        channel=r.channel,
+        address=address,
+        text=reminder_text(r.due_at, r.timezone, deep_link),
+    )
+    try:
+        provider_id = await channel.send(message)
+    except PermanentSendError as error:
+        return {**done, "status": ReminderState.FAILED.value, "error": str(error)[:500]}
+    except TransientSendError as error:
+        if r.attempts >= policy.max_attempts:
+            return {**done, "status": ReminderState.FAILED.value, "error": str(error)[:500]}
+        return {
+            **done,
+            "status": ReminderState.QUEUED.value,
+            "error": str(error)[:500],
+            "next_at": now + policy.backoff(r.attempts),
+        }
+    return {**done, "status": ReminderState.SENT.value, "message_id": provider_id, "sent_at": now}
