@@ -65,6 +65,16 @@ class Settings(BaseSettings):
     reminder_scan_seconds: int = Field(default=30, ge=5, le=300)
     reminder_max_attempts: int = Field(default=5, ge=1, le=20)
     public_app_url: str = "https://app.prescripcare.example/doses"
+    # Providers. Base URLs are scheme://host[:port] so tests can point the
+    # real SDKs at local servers.
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_from_number: str | None = None
+    twilio_api_url: str | None = None
+    sendgrid_api_key: SecretStr | None = None
+    sendgrid_from_email: str | None = None
+    sendgrid_api_url: str | None = None
+    public_base_url: str | None = None
     # A refill is due this many days before the supply runs out.
     refill_reminder_days: int = Field(default=7, ge=0, le=60)
 
@@ -92,14 +102,14 @@ class Settings(BaseSettings):
             raise ValueError("REDIS_URL must be a redis://, rediss:// or unix:// URL")
         return value
 
-    @field_validator("meilisearch_url")
+    @field_validator("meilisearch_url", "twilio_api_url", "sendgrid_api_url")
     @classmethod
-    def _meili_url(cls, value: str | None) -> str | None:
+    def _base_url(cls, value: str | None) -> str | None:
         if value is None:
             return None
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
-            raise ValueError("MEILISEARCH_URL must be scheme://host[:port] with no path")
+            raise ValueError("must be scheme://host[:port] with no path")
         return value.rstrip("/")
 
     @field_validator("encryption_key")

@@ -19,6 +19,7 @@ from prescripcare.db import transaction
 from prescripcare.doses.materialize import extend_horizons, mark_missed
 from prescripcare.redis import RedisKeys
 from prescripcare.reminders.channels import Channel, ConsoleChannel
+from prescripcare.reminders.providers import SendGridEmailChannel, TwilioSmsChannel
 from prescripcare.reminders.service import RetryPolicy, queue_due, send_ready
 from prescripcare.resources import Resources, open_resources
 from prescripcare.settings import Settings
@@ -44,13 +45,36 @@ async def extend_dose_horizons(ctx: Context) -> int:
 
 
 def enabled_channels(settings: Settings) -> dict[str, Channel]:
-    """Development logs every channel to the console; provider channels
-    (Twilio, SendGrid, FCM) come with their credentials. In production a
-    channel without a provider stays disabled, so nothing is faked."""
-    if settings.is_production:
-        log.warning("reminder channels SMS, EMAIL, PUSH have no provider configured: disabled")
-        return {}
-    return {name: ConsoleChannel(name) for name in ("SMS", "EMAIL", "PUSH")}
+    """A provider channel where its credentials are set; otherwise the console
+    in development, and nothing in production (never a fake send)."""
+    channels: dict[str, Channel] = {}
+    if settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_from_number:
+        callback = (
+            f"{settings.public_base_url}/webhooks/twilio/status"
+            if settings.public_base_url
+            else None
+        )
+        channels["SMS"] = TwilioSmsChannel(
+            settings.twilio_account_sid,
+            settings.twilio_auth_token.get_secret_value(),
+            settings.twilio_from_number,
+            settings.twilio_api_url,
+            callback,
+        )
+    if settings.sendgrid_api_key and settings.sendgrid_from_email:
+        channels["EMAIL"] = SendGridEmailChannel(
+            settings.sendgrid_api_key.get_secret_value(),
+            settings.sendgrid_from_email,
+            settings.sendgrid_api_url,
+        )
+    for name in ("SMS", "EMAIL", "PUSH"):
+        if name in channels:
+            continue
+        if settings.is_production:
+            log.warning("reminder channel %s has no provider configured: disabled", name)
+        else:
+            channels[name] = ConsoleChannel(name)
+    return channels
 
 
 async def send_due_reminders(ctx: Context) -> int:

@@ -10,18 +10,17 @@ index's custom `attr:asc` rules.
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from tests.standin import LocalServer
 
 
 def _distance(a: str, b: str, limit: int) -> int:
@@ -82,27 +81,16 @@ class MeiliStandIn:
                 Route("/health", self.health, methods=["GET"]),
             ]
         )
-        self._server: uvicorn.Server | None = None
+        self._server = LocalServer(self.app)
         self.url = ""
 
     # ---------------------------------------------------------- plumbing --
     def start(self) -> str:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=port, log_level="warning")
-        self._server = uvicorn.Server(config)
-        threading.Thread(target=self._server.run, daemon=True).start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            assert time.monotonic() < deadline, "stand-in did not start"
-            time.sleep(0.02)
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = self._server.start()
         return self.url
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
+        self._server.stop()
 
     def _authorised(self, request: Request) -> JSONResponse | None:
         self.requests.append((request.method, request.url.path))
