@@ -17,6 +17,7 @@ from arq.worker import Worker
 from prescripcare.clock import Clock
 from prescripcare.db import transaction
 from prescripcare.doses.materialize import extend_horizons, mark_missed
+from prescripcare.realtime.events import Event, EventKind, publish
 from prescripcare.redis import RedisKeys
 from prescripcare.reminders.channels import Channel, ConsoleChannel
 from prescripcare.reminders.providers import SendGridEmailChannel, TwilioSmsChannel
@@ -89,6 +90,7 @@ async def send_due_reminders(ctx: Context) -> int:
         report = await send_ready(
             res.sessions, channels, res.clock.now(), policy, res.settings.public_app_url
         )
+        await publish(res.redis, res.keys, report.events)
         handled = report.sent + report.retried + report.failed + report.cancelled
         total += handled
         if not handled:
@@ -97,8 +99,18 @@ async def send_due_reminders(ctx: Context) -> int:
 
 async def mark_missed_doses(ctx: Context) -> int:
     res: Resources = ctx["resources"]
+    now = res.clock.now()
     async with transaction(res.sessions) as session:
-        return await mark_missed(session, res.clock.now(), res.settings.dose_grace)
+        missed = await mark_missed(session, now, res.settings.dose_grace)
+    await publish(
+        res.redis,
+        res.keys,
+        [
+            Event(patient_id=patient, kind=EventKind.DOSE_MISSED, at=now, dose_id=dose)
+            for dose, patient in missed
+        ],
+    )
+    return len(missed)
 
 
 def build_worker(

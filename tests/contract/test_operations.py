@@ -24,7 +24,6 @@ def contract_dir() -> Path:
 
 
 PENDING = {
-    "ReminderStatus": "issue 5: reminder subscriptions",
     "ExportPatientData": "issue 7: export and erasure",
     "ErasePatient": "issue 7: export and erasure",
     "AuditLog": "issue 7: the audit trail",
@@ -73,6 +72,7 @@ SERVED = {
     "SnoozeReminder",
     "PatientList",
     "PatientDashboard",
+    "ReminderStatus",
 }
 
 

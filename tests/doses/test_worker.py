@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from prescripcare.clock import SettableClock
 from prescripcare.doses.models import Dose
 from prescripcare.drugs.seed import SeedReport
+from prescripcare.realtime.events import stream_key
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
 from prescripcare.worker import build_worker, redis_settings
@@ -46,3 +47,5 @@ async def test_a_burst_run_extends_horizons_and_marks_missed_doses(
         )
     # Five days passed: five doses missed, and the horizon runs 14 days ahead.
     assert statuses == {"MISSED": 5, "SCHEDULED": 14}
+    events = await resources.redis.xrange(stream_key(resources.keys))
+    assert [f["kind"] for _, f in events] == ["DOSE_MISSED"] * 5

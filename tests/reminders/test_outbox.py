@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from prescripcare.clock import SettableClock
 from prescripcare.db import transaction
 from prescripcare.patients.models import Patient
+from prescripcare.realtime.events import stream_key
 from prescripcare.reminders.channels import (
     Channel,
     ConsoleChannel,
@@ -213,6 +214,11 @@ async def test_the_worker_sends_due_reminders_to_the_console_in_development(
         await worker.close()
     sent = [(r.channel, r.status) for r in await outbox(resources)]
     assert sent == [("EMAIL", "SENT"), ("SMS", "SENT")]
+    stream = await resources.redis.xrange(stream_key(resources.keys))
+    assert sorted((f["kind"], f["channel"]) for _, f in stream) == [
+        ("REMINDER_SENT", "EMAIL"),
+        ("REMINDER_SENT", "SMS"),
+    ]
     data = await gql.data(
         '{ patients { edges { node { doses(from: "2026-01-14T00:00:00Z", '
         'to: "2026-01-15T00:00:00Z") { id reminders { channel status sentAt } } } } } }',

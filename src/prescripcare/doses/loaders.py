@@ -77,3 +77,15 @@ class DosesByPatientWindowLoader(SessionLoader[WindowKey, list[Dose]]):
             [d for d in rows if d.patient_id == pid and start <= d.scheduled_at < end]
             for pid, start, end in keys
         ]
+
+
+class DoseByIdLoader(SessionLoader[uuid.UUID, Dose | None]):
+    async def load_batch(self, session: AsyncSession, keys: list[uuid.UUID]) -> list[Dose | None]:
+        if self.viewer is None:
+            return [None] * len(keys)
+        rows = await session.scalars(
+            select(Dose)
+            .join(Patient, col(Patient.id) == col(Dose.patient_id))
+            .where(col(Dose.id).in_(keys), visible_patients(self.viewer))
+        )
+        return one_per_key(keys, rows, lambda d: d.id)

@@ -149,9 +149,11 @@ async def extend_horizons(session: AsyncSession, now: datetime, horizon: timedel
     return created
 
 
-async def mark_missed(session: AsyncSession, now: datetime, grace: timedelta) -> int:
+async def mark_missed(
+    session: AsyncSession, now: datetime, grace: timedelta
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
     """Doses not recorded within the grace period after max(scheduled time,
-    snooze end) become MISSED; answers how many."""
+    snooze end) become MISSED; answers their (dose id, patient id)."""
     result = await session.execute(
         update(Dose)
         .where(
@@ -160,5 +162,6 @@ async def mark_missed(session: AsyncSession, now: datetime, grace: timedelta) ->
             (col(Dose.snoozed_until).is_(None)) | (col(Dose.snoozed_until) < now - grace),
         )
         .values(status=DoseStatus.MISSED.value)
+        .returning(col(Dose.id), col(Dose.patient_id))
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return [(row[0], row[1]) for row in result]

@@ -12,6 +12,14 @@ from prescripcare.doses.models import Dose
 from prescripcare.doses.types import DoseActionEnum, DosePayload, DoseType
 from prescripcare.graphql.info import Info
 from prescripcare.graphql.mutation import in_transaction
+from prescripcare.realtime.events import Event, EventKind, publish
+
+
+async def _announce(info: Info, dose: Dose, kind: EventKind) -> None:
+    """After the commit: dashboards on every replica hear of it."""
+    res = info.context.resources
+    event = Event(patient_id=dose.patient_id, kind=kind, at=info.context.now(), dose_id=dose.id)
+    await publish(res.redis, res.keys, [event])
 
 
 @strawberry.type
@@ -35,6 +43,13 @@ class DoseMutation:
             return await service.record_dose(session, viewer, dose_id, action, taken_at, ctx.now())
 
         dose, errors = await in_transaction(ctx, work)
+        if dose is not None:
+            kind = (
+                EventKind.DOSE_TAKEN
+                if action is service.DoseAction.TAKEN
+                else (EventKind.DOSE_SKIPPED)
+            )
+            await _announce(info, dose, kind)
         return DosePayload(dose=DoseType.from_model(dose) if dose else None, errors=errors)
 
     @strawberry.mutation(description="Remind again in 5 to 240 minutes.")
@@ -48,4 +63,6 @@ class DoseMutation:
             return await service.snooze(session, viewer, dose_id, minutes, ctx.now())
 
         dose, errors = await in_transaction(ctx, work)
+        if dose is not None:
+            await _announce(info, dose, EventKind.DOSE_SNOOZED)
         return DosePayload(dose=DoseType.from_model(dose) if dose else None, errors=errors)

@@ -21,6 +21,7 @@ from prescripcare.auth.loaders import UserByIdLoader
 from prescripcare.auth.viewer import Viewer, viewer_from_token
 from prescripcare.db import transaction
 from prescripcare.doses.loaders import (
+    DoseByIdLoader,
     DosesByPatientWindowLoader,
     NextDoseByPatientLoader,
     NextDoseByPrescriptionLoader,
@@ -60,6 +61,7 @@ class Loaders:
     dose_days_by_prescription: DoseDaysByPrescriptionLoader
     fills_by_patient: FillsByPatientLoader
     reminders_by_dose: RemindersByDoseLoader
+    dose_by_id: DoseByIdLoader
 
     @classmethod
     def for_viewer(cls, resources: Resources, viewer: Viewer | None) -> Loaders:
@@ -83,6 +85,7 @@ class Loaders:
             dose_days_by_prescription=DoseDaysByPrescriptionLoader(sessions, viewer, now, on_time),
             fills_by_patient=FillsByPatientLoader(sessions, viewer),
             reminders_by_dose=RemindersByDoseLoader(sessions, viewer),
+            dose_by_id=DoseByIdLoader(sessions, viewer),
         )
 
 
@@ -95,6 +98,8 @@ class Context:
     loaders: Loaders
     # Why a token was refused, to say so instead of a bare UNAUTHENTICATED.
     auth_problem: str | None = None
+    # The graphql-transport-ws connection_init payload, for subscriptions.
+    connection_params: dict[str, object] | None = None
     extras: dict[str, object] = field(default_factory=dict)
 
     def now(self) -> datetime:

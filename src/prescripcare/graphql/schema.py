@@ -15,6 +15,7 @@ from prescripcare.graphql.scalars import SCALAR_OVERRIDES
 from prescripcare.patients.mutations import PatientMutation
 from prescripcare.patients.queries import PatientQuery
 from prescripcare.prescriptions.mutations import PrescriptionMutation
+from prescripcare.reminders.subscription import ReminderSubscription
 
 Query = merge_types("Query", (AuthQuery, PatientQuery, DrugQuery))
 Mutation = merge_types(
@@ -26,6 +27,7 @@ def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=ReminderSubscription,
         extensions=[ErrorPresenter],
         scalar_overrides=SCALAR_OVERRIDES,  # type: ignore[arg-type]
         config=StrawberryConfig(auto_camel_case=True),

@@ -8,9 +8,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
-from prescripcare.graphql.context import Context, build_context
+from prescripcare.auth.viewer import viewer_from_token
+from prescripcare.graphql.context import Context, bearer_token, build_context
 from prescripcare.graphql.schema import schema
 from prescripcare.resources import Resources
 
@@ -31,6 +34,24 @@ class PrescripCareGraphQL(GraphQL[Context, None]):
         authorization = request.headers.get("authorization")
         http_response = response if isinstance(response, Response) else None
         return await build_context(self.resources, request, http_response, authorization)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """The access token comes in connection_init ({"authorization":
+        "Bearer ..."}) and is checked like HTTP's; no valid token, no socket."""
+        params = context.connection_params or {}
+        header = params.get("authorization") or params.get("Authorization")
+        token = bearer_token(header) if isinstance(header, str) else None
+        viewer = None
+        if token is not None:
+            async with self.resources.sessions() as session:
+                viewer = await viewer_from_token(
+                    session, self.resources.tokens, token, self.resources.clock.now()
+                )
+        if viewer is None:
+            raise ConnectionRejectionError({"message": "A valid access token is required."})
+        context.act_as(viewer)
+        unset: UnsetType = UNSET
+        return unset
 
     def encode_json(self, data: Any) -> str:
         import orjson

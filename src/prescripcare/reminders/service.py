@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from prescripcare.db import SessionFactory, transaction
+from prescripcare.realtime.events import Event, EventKind
 from prescripcare.reminders.channels import (
     Channel,
     Message,
@@ -87,8 +88,8 @@ RETURNING id
 """)
 
 _DETAILS = text("""
-SELECT r.id, r.channel, r.attempts, r.due_at, d.status AS dose_status, p.phone, p.email,
-       p.timezone
+SELECT r.id, r.channel, r.attempts, r.due_at, r.patient_id, r.dose_id,
+       d.status AS dose_status, p.phone, p.email, p.timezone
 FROM reminders r
 JOIN patients p ON p.id = r.patient_id
 LEFT JOIN doses d ON d.id = r.dose_id
@@ -126,6 +127,8 @@ class SendReport:
     retried: int = 0
     failed: int = 0
     cancelled: int = 0
+    # To publish once committed: REMINDER_SENT and REMINDER_FAILED.
+    events: list[Event] = field(default_factory=list)
 
 
 async def send_ready(
@@ -153,6 +156,18 @@ async def send_ready(
         async with transaction(sessions) as session:
             await session.execute(_FINISH, {"id": row.id, "now": now, **outcome})
         state = outcome["status"]
+        if state in (ReminderState.SENT, ReminderState.FAILED):
+            report.events.append(
+                Event(
+                    patient_id=row.patient_id,
+                    dose_id=row.dose_id,
+                    channel=row.channel,
+                    at=now,
+                    kind=EventKind.REMINDER_SENT
+                    if state == ReminderState.SENT
+                    else EventKind.REMINDER_FAILED,
+                )
+            )
         if state == ReminderState.SENT:
             report.sent += 1
         elif state == ReminderState.QUEUED:

@@ -1,0 +1,2 @@
+"""Live reminder status: events on a Redis Stream, followed by subscribers on
+every API replica."""

@@ -1,0 +1,120 @@
+"""The `reminderStatus` subscription (graphql-transport-ws only)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncGenerator
+from datetime import datetime, timedelta
+
+import strawberry
+from sqlalchemy import select
+from sqlmodel import col
+from starlette.websockets import WebSocket
+
+from prescripcare.auth.viewer import Viewer
+from prescripcare.db import SessionFactory
+from prescripcare.doses.types import DoseType
+from prescripcare.graphql.context import Loaders
+from prescripcare.graphql.enums import ReminderChannelEnum
+from prescripcare.graphql.errors import bad_input, not_found
+from prescripcare.graphql.info import Info
+from prescripcare.ids import parse_uuid
+from prescripcare.patients.access import visible_patients
+from prescripcare.patients.models import Patient, ReminderChannel
+from prescripcare.realtime.events import Event, EventKind, follow, valid_event_id
+
+ReminderEventKindEnum = strawberry.enum(EventKind, name="ReminderEventKind")
+# How long a live read waits before the subscription looks at the clock.
+POLL = timedelta(seconds=1)
+TOKEN_EXPIRED = 4403
+
+
+@strawberry.type(
+    name="ReminderEvent", description="One event on the `reminderStatus` subscription."
+)
+class ReminderEventType:
+    id: strawberry.ID = strawberry.field(
+        description="Opaque, increasing per patient; pass the last one seen as `after` to resume."
+    )
+    kind: ReminderEventKindEnum  # type: ignore[valid-type]
+    at: datetime
+    channel: ReminderChannelEnum | None = strawberry.field(  # type: ignore[valid-type]
+        description="Null for DOSE_* kinds."
+    )
+    _dose_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="Null for events not about one dose (REFILL_REMINDER_SENT).")
+    async def dose(self, info: Info) -> DoseType | None:
+        if self._dose_id is None:
+            return None
+        found = await info.context.loaders.dose_by_id.load(self._dose_id)
+        return DoseType.from_model(found) if found else None
+
+    @classmethod
+    def from_event(cls, event: Event) -> ReminderEventType:
+        return cls(
+            id=strawberry.ID(event.id),
+            kind=event.kind,
+            at=event.at,
+            channel=ReminderChannel(event.channel) if event.channel else None,
+            _dose_id=event.dose_id,
+        )
+
+
+class _Visible:
+    """Which patients' events this subscriber may see, checked in SQL once per
+    patient (the same filter as every other read)."""
+
+    def __init__(self, sessions: SessionFactory, viewer: Viewer) -> None:
+        self.sessions = sessions
+        self.viewer = viewer
+        self.known: dict[uuid.UUID, bool] = {}
+
+    async def allows(self, patient_id: uuid.UUID) -> bool:
+        if patient_id not in self.known:
+            async with self.sessions() as session:
+                found = await session.scalar(
+                    select(col(Patient.id)).where(
+                        col(Patient.id) == patient_id, visible_patients(self.viewer)
+                    )
+                )
+            self.known[patient_id] = found is not None
+        return self.known[patient_id]
+
+
+@strawberry.type
+class ReminderSubscription:
+    @strawberry.subscription(
+        description="Reminder and dose events for one patient, or with no patientId for every "
+        "patient the caller may see. With `after` (the last event id seen) what was missed "
+        "comes first. The socket closes with 4403 when the access token expires."
+    )
+    async def reminder_status(
+        self,
+        info: Info,
+        patient_id: strawberry.ID | None = None,
+        after: strawberry.ID | None = None,
+    ) -> AsyncGenerator[ReminderEventType, None]:
+        ctx = info.context
+        viewer = ctx.require_viewer()
+        if after is not None and not valid_event_id(after):
+            raise bad_input("after", "Invalid event id: use one this subscription sent.")
+        only: uuid.UUID | None = None
+        if patient_id is not None:
+            only = parse_uuid(patient_id)
+            if only is None or await ctx.loaders.patient_by_id.load(only) is None:
+                raise not_found("Patient not found.")
+        visible = _Visible(ctx.resources.sessions, viewer)
+        res = ctx.resources
+        async for event in follow(res.redis, res.keys, after, POLL):
+            if viewer.token_expires_at is not None and ctx.now() >= viewer.token_expires_at:
+                if isinstance(ctx.request, WebSocket):
+                    await ctx.request.close(code=TOKEN_EXPIRED, reason="Access token expired")
+                return
+            if event is None or (only is not None and event.patient_id != only):
+                continue
+            if not await visible.allows(event.patient_id):
+                continue
+            # A subscription lives long: each event reads fresh data.
+            ctx.loaders = Loaders.for_viewer(res, viewer)
+            yield ReminderEventType.from_event(event)

@@ -1,0 +1,143 @@
+"""reminderStatus over graphql-transport-ws: token in connection_init, live
+events, replay with `after`, no other patient's events, 4403 on expiry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from prescripcare.app import create_app
+from prescripcare.auth.models import Role
+from prescripcare.clock import SettableClock
+from prescripcare.drugs.seed import SeedReport
+from prescripcare.resources import Resources
+from prescripcare.settings import Settings
+from tests.factories import Account, account, patient
+from tests.prescriptions.documents import PRESCRIBE, RECORD_DOSE, prescription
+from tests.reminders.test_outbox import DUE
+
+SUBSCRIBE = """
+subscription ReminderStatus($patientId: ID, $after: ID) {
+  reminderStatus(patientId: $patientId, after: $after) {
+    id
+    kind
+    at
+    channel
+    dose { id scheduledAt status prescription { id } }
+  }
+}"""
+
+
+@pytest.fixture
+def client(migrated: Settings, clock: SettableClock) -> Iterator[TestClient]:
+    with TestClient(create_app(migrated, clock=clock)) as test_client:
+        yield test_client
+
+
+def gql(client: TestClient, who: Account, query: str, variables: dict[str, Any]) -> Any:
+    response = client.post(
+        "/graphql",
+        json={"query": query, "variables": variables},
+        headers={"Authorization": f"Bearer {who.now_token}"},
+    )
+    body = response.json()
+    assert not body.get("errors"), body
+    return body["data"]
+
+
+def subscribe(ws: Any, token: str | None, variables: dict[str, Any]) -> None:
+    ws.send_json(
+        {
+            "type": "connection_init",
+            "payload": {"authorization": f"Bearer {token}"} if token else {},
+        }
+    )
+    assert ws.receive_json() == {"type": "connection_ack"}
+    ws.send_json(
+        {"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE, "variables": variables}}
+    )
+
+
+def next_event(ws: Any) -> dict[str, Any]:
+    message = ws.receive_json()
+    assert message["type"] == "next", message
+    event: dict[str, Any] = message["payload"]["data"]["reminderStatus"]
+    return event
+
+
+@pytest.fixture
+async def setup(resources: Resources, catalog: SeedReport, clock: SettableClock) -> dict[str, Any]:
+    doctor = await account(resources, Role.CLINICIAN)
+    me = await account(resources, Role.PATIENT, timezone="Europe/London")
+    other = await patient(resources, doctor, "Other", timezone="Europe/London")
+    return {"doctor": doctor, "me": me, "other": str(other)}
+
+
+def prescribe_and_first_dose(client: TestClient, who: Account, pid: str) -> dict[str, Any]:
+    out = gql(client, who, PRESCRIBE, prescription(pid, "6809"))["prescribe"]
+    assert out["errors"] == []
+    return out["prescription"]
+
+
+def test_no_token_no_socket(client: TestClient) -> None:
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json({"type": "connection_init", "payload": {}})
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+    assert closed.value.code == 4403
+
+
+def test_live_events_replay_and_privacy(
+    client: TestClient, clock: SettableClock, setup: dict[str, Any]
+) -> None:
+    me, doctor = setup["me"], setup["doctor"]
+    mine = prescribe_and_first_dose(client, me, str(me.patient_id))
+    theirs = prescribe_and_first_dose(client, doctor, setup["other"])
+    clock.set(DUE)
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        subscribe(ws, me.now_token, {})
+        # Another patient's dose first: this subscriber must not hear of it.
+        gql(client, doctor, RECORD_DOSE, {"doseId": theirs["nextDose"]["id"], "status": "TAKEN"})
+        gql(client, me, RECORD_DOSE, {"doseId": mine["nextDose"]["id"], "status": "TAKEN"})
+        event = next_event(ws)
+        assert event["kind"] == "DOSE_TAKEN" and event["channel"] is None
+        assert event["dose"] == {
+            "id": mine["nextDose"]["id"],
+            "scheduledAt": mine["nextDose"]["scheduledAt"],
+            "status": "TAKEN",
+            "prescription": {"id": mine["id"]},
+        }
+        first_id = event["id"]
+    # While nobody listens: a correction and a skip elsewhere in the day.
+    gql(client, me, RECORD_DOSE, {"doseId": mine["nextDose"]["id"], "status": "SKIPPED"})
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        subscribe(ws, me.now_token, {"patientId": str(me.patient_id), "after": first_id})
+        missed = next_event(ws)
+        assert missed["kind"] == "DOSE_SKIPPED" and missed["id"] > first_id
+
+
+def test_a_hidden_patient_is_not_found(client: TestClient, setup: dict[str, Any]) -> None:
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        subscribe(ws, setup["me"].now_token, {"patientId": setup["other"]})
+        message = ws.receive_json()
+    # The error comes as the stream's only result, with no data.
+    assert message["type"] == "next"
+    assert message["payload"]["data"] is None
+    assert message["payload"]["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+def test_an_expired_token_closes_the_socket_with_4403(
+    client: TestClient, clock: SettableClock, setup: dict[str, Any]
+) -> None:
+    me = setup["me"]
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        subscribe(ws, me.now_token, {})
+        clock.advance(timedelta(minutes=16))
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+    assert closed.value.code == 4403
