@@ -21,7 +21,12 @@ from prescripcare.realtime.events import Event, EventKind, publish
 from prescripcare.redis import RedisKeys
 from prescripcare.reminders.channels import Channel, ConsoleChannel
 from prescripcare.reminders.providers import SendGridEmailChannel, TwilioSmsChannel
-from prescripcare.reminders.service import RetryPolicy, queue_due, send_ready
+from prescripcare.reminders.service import (
+    RetryPolicy,
+    queue_caregiver_alerts,
+    queue_due,
+    send_ready,
+)
 from prescripcare.resources import Resources, open_resources
 from prescripcare.settings import Settings
 
@@ -102,6 +107,7 @@ async def mark_missed_doses(ctx: Context) -> int:
     now = res.clock.now()
     async with transaction(res.sessions) as session:
         missed = await mark_missed(session, now, res.settings.dose_grace)
+        await queue_caregiver_alerts(session, missed, now)
     await publish(
         res.redis,
         res.keys,

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import update
 
 from prescripcare.auth.models import Role
+from prescripcare.db import transaction
 from prescripcare.drugs.seed import SeedReport
+from prescripcare.patients.models import Patient
 from prescripcare.resources import Resources
+from tests.conftest import GraphQLClient
 from tests.factories import Account, account, patient
+from tests.prescriptions.documents import PRESCRIBE, prescription
 
 
 @pytest.fixture
@@ -16,3 +21,19 @@ async def doctor(resources: Resources, catalog: SeedReport) -> Account:
 @pytest.fixture
 async def patient_id(resources: Resources, doctor: Account) -> str:
     return str(await patient(resources, doctor, "Grace Hopper", timezone="America/New_York"))
+
+
+@pytest.fixture
+async def dose(gql: GraphQLClient, resources: Resources, doctor: Account) -> str:
+    pid = await patient(resources, doctor, "Rem", timezone="Europe/London")
+    async with transaction(resources.sessions) as session:
+        await session.execute(
+            update(Patient)
+            .where(Patient.id == pid)
+            .values(
+                phone="+442079460123", email="rem@example.org", reminder_channels=["SMS", "EMAIL"]
+            )
+        )
+    out = await gql.data(PRESCRIBE, prescription(str(pid), "6809"), token=doctor.token)
+    found: str = out["prescribe"]["prescription"]["nextDose"]["id"]
+    return found

@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import select, update
 
 from prescripcare.clock import SettableClock
@@ -26,29 +25,13 @@ from prescripcare.reminders.models import Reminder
 from prescripcare.reminders.service import RetryPolicy, queue_due, send_ready
 from prescripcare.resources import Resources
 from tests.conftest import GraphQLClient
-from tests.factories import Account, patient
-from tests.prescriptions.documents import PRESCRIBE, RECORD_DOSE, SNOOZE, prescription
+from tests.factories import Account
+from tests.prescriptions.documents import RECORD_DOSE, SNOOZE
 
 DUE = datetime(2026, 1, 14, 8, tzinfo=UTC)  # the first 08:00 London dose
 GRACE = timedelta(minutes=60)
 CHANNELS = ["SMS", "EMAIL", "PUSH"]
 POLICY = RetryPolicy(max_attempts=3)
-
-
-@pytest.fixture
-async def dose(gql: GraphQLClient, resources: Resources, doctor: Account) -> str:
-    pid = await patient(resources, doctor, "Rem", timezone="Europe/London")
-    async with transaction(resources.sessions) as session:
-        await session.execute(
-            update(Patient)
-            .where(Patient.id == pid)
-            .values(
-                phone="+442079460123", email="rem@example.org", reminder_channels=["SMS", "EMAIL"]
-            )
-        )
-    out = await gql.data(PRESCRIBE, prescription(str(pid), "6809"), token=doctor.token)
-    found: str = out["prescribe"]["prescription"]["nextDose"]["id"]
-    return found
 
 
 async def queue(resources: Resources, now: datetime) -> int:

@@ -17,7 +17,7 @@ from prescripcare.resources import Resources
 from prescripcare.settings import Settings
 from prescripcare.worker import enabled_channels
 from tests.reminders.provider_standins import SendGridStandIn, TwilioStandIn
-from tests.reminders.test_outbox import DUE, dose, queue, send  # noqa: F401
+from tests.reminders.test_outbox import DUE, queue, send
 
 SID, TOKEN, KEY = "AC" + "0" * 32, "twilio-test-token", "SG.test-key"
 

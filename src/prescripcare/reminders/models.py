@@ -32,9 +32,17 @@ class ReminderKind(StrEnum):
 class Reminder(SQLModel, table=True):
     __tablename__ = "reminders"
     __table_args__ = (
-        # One send per dose, channel and due instant (the snooze's end is a new
-        # due instant): two scanners at once cannot queue a reminder twice.
-        Index("uq_reminders_dose_channel_due", "dose_id", "channel", "due_at", unique=True),
+        # One send per dose, channel, due instant (the snooze's end is a new
+        # due instant) and recipient: two scanners at once cannot queue a
+        # reminder twice, nor a caregiver be alerted twice for one dose.
+        Index(
+            "uq_reminders_dose_channel_due_recipient",
+            "dose_id",
+            "channel",
+            "due_at",
+            "recipient",
+            unique=True,
+        ),
         CheckConstraint(
             "status IN ('QUEUED', 'SENDING', 'SENT', 'DELIVERED', 'FAILED', 'CANCELLED')",
             name="status_known",
@@ -60,6 +68,11 @@ class Reminder(SQLModel, table=True):
         )
     )
     channel: str = Field(sa_column=Column(String(8), nullable=False))
+    # "patient", or the id of the caregiver (user) an alert is for.
+    recipient: str = Field(
+        default="patient",
+        sa_column=Column(String(40), nullable=False, server_default=text("'patient'")),
+    )
     due_at: datetime = Field(sa_column=utc_column())
     status: str = Field(sa_column=Column(String(16), nullable=False))
     attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False))

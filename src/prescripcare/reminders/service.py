@@ -12,16 +12,19 @@ accepted it and before that was recorded.
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from prescripcare.db import SessionFactory, transaction
+from prescripcare.doses.schedule import local_instant
 from prescripcare.realtime.events import Event, EventKind
 from prescripcare.reminders.channels import (
     Channel,
@@ -29,7 +32,7 @@ from prescripcare.reminders.channels import (
     PermanentSendError,
     TransientSendError,
 )
-from prescripcare.reminders.models import ReminderState
+from prescripcare.reminders.models import Reminder, ReminderKind, ReminderState
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,17 @@ WHERE d.status = 'SCHEDULED' AND rx.status = 'ACTIVE'
             OR CAST(timezone(p.timezone, CAST(:now AS timestamptz)) AS time) < p.quiet_end
       END
   )
-ON CONFLICT (dose_id, channel, due_at) DO NOTHING
+ON CONFLICT (dose_id, channel, due_at, recipient) DO NOTHING
+""")
+
+_CAREGIVERS = text("""
+SELECT d.id AS dose_id, d.patient_id, d.scheduled_at, l.caregiver_id, p.timezone,
+       p.quiet_start, p.quiet_end
+FROM doses d
+JOIN patients p ON p.id = d.patient_id
+JOIN caregiver_links l ON l.patient_id = d.patient_id
+JOIN users u ON u.id = l.caregiver_id AND u.disabled_at IS NULL
+WHERE d.id = ANY(:doses)
 """)
 
 _CLAIM = text("""
@@ -88,11 +101,12 @@ RETURNING id
 """)
 
 _DETAILS = text("""
-SELECT r.id, r.channel, r.attempts, r.due_at, r.patient_id, r.dose_id,
-       d.status AS dose_status, p.phone, p.email, p.timezone
+SELECT r.id, r.kind, r.channel, r.attempts, r.due_at, r.patient_id, r.dose_id,
+       d.status AS dose_status, p.phone, coalesce(u.email, p.email) AS email, p.timezone
 FROM reminders r
 JOIN patients p ON p.id = r.patient_id
 LEFT JOIN doses d ON d.id = r.dose_id
+LEFT JOIN users u ON r.recipient <> 'patient' AND CAST(u.id AS text) = r.recipient
 WHERE r.id = ANY(:ids)
 """)
 
@@ -115,10 +129,67 @@ async def queue_due(
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def reminder_text(due_at: datetime, timezone: str, deep_link: str) -> str:
-    """No drug name, no diagnosis: a lock screen can be read by anyone."""
+def reminder_text(kind: str, due_at: datetime, timezone: str, deep_link: str) -> str:
+    """No name, no drug, no diagnosis: a lock screen can be read by anyone."""
     local = due_at.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+    if kind == ReminderKind.CAREGIVER.value:
+        return (
+            f"PrescripCare: a {local} dose of someone you care for was not recorded. "
+            f"Open {deep_link}"
+        )
     return f"PrescripCare: it is time for your {local} medicines. Open {deep_link}"
+
+
+def _in_quiet_hours(local: time, start: time | None, end: time | None) -> bool:
+    if start is None or end is None:
+        return False
+    return start <= local < end if start < end else local >= start or local < end
+
+
+def quiet_end(now: datetime, timezone: str, start: time | None, end: time | None) -> datetime:
+    """Now, or the end of the patient's quiet hours when now falls inside them."""
+    zone = ZoneInfo(timezone)
+    local = now.astimezone(zone)
+    if not _in_quiet_hours(local.time(), start, end):
+        return now
+    assert end is not None
+    day = local.date() if local.time() < end else local.date() + timedelta(days=1)
+    return local_instant(day, end, zone)
+
+
+async def queue_caregiver_alerts(
+    session: AsyncSession, missed: list[tuple[uuid.UUID, uuid.UUID]], now: datetime
+) -> int:
+    """In the transaction that marks the doses MISSED: an e-mail alert to each
+    linked caregiver, once per dose, held until the patient's quiet hours end."""
+    if not missed:
+        return 0
+    rows = await session.execute(_CAREGIVERS, {"doses": [dose for dose, _ in missed]})
+    values = [
+        {
+            "id": uuid.uuid4(),
+            "kind": ReminderKind.CAREGIVER.value,
+            "dose_id": row.dose_id,
+            "patient_id": row.patient_id,
+            "channel": "EMAIL",
+            "recipient": str(row.caregiver_id),
+            "due_at": row.scheduled_at,
+            "status": ReminderState.QUEUED.value,
+            "attempts": 0,
+            "next_attempt_at": quiet_end(now, row.timezone, row.quiet_start, row.quiet_end),
+            "created_at": now,
+            "updated_at": now,
+        }
+        for row in rows
+    ]
+    if not values:
+        return 0
+    result = await session.execute(
+        insert(Reminder)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["dose_id", "channel", "due_at", "recipient"])
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 @dataclass
@@ -163,9 +234,7 @@ async def send_ready(
                     dose_id=row.dose_id,
                     channel=row.channel,
                     at=now,
-                    kind=EventKind.REMINDER_SENT
-                    if state == ReminderState.SENT
-                    else EventKind.REMINDER_FAILED,
+                    kind=_event_kind(row.kind, state == ReminderState.SENT),
                 )
             )
         if state == ReminderState.SENT:
@@ -179,6 +248,12 @@ async def send_ready(
     return report
 
 
+def _event_kind(kind: str, sent: bool) -> EventKind:
+    if kind == ReminderKind.CAREGIVER.value:
+        return EventKind.CAREGIVER_ALERT_SENT if sent else EventKind.REMINDER_FAILED
+    return EventKind.REMINDER_SENT if sent else EventKind.REMINDER_FAILED
+
+
 async def _send_one(
     r: Any,
     channels: Mapping[str, Channel],
@@ -187,7 +262,10 @@ async def _send_one(
     deep_link: str,
 ) -> dict[str, object]:
     done: dict[str, object] = {"message_id": None, "error": None, "sent_at": None, "next_at": now}
-    if r.dose_status is not None and r.dose_status != "SCHEDULED":
+    # A dose recorded since the decision needs no reminder (a caregiver alert
+    # is about a dose already missed, so it always goes).
+    medication = r.kind == ReminderKind.MEDICATION.value
+    if medication and r.dose_status is not None and r.dose_status != "SCHEDULED":
         return {**done, "status": ReminderState.CANCELLED.value}
     channel = channels.get(r.channel)
     if channel is None:
@@ -197,7 +275,7 @@ async def _send_one(
         reminder_id=r.id,
         channel=r.channel,
         address=address,
-        text=reminder_text(r.due_at, r.timezone, deep_link),
+        text=reminder_text(r.kind, r.due_at, r.timezone, deep_link),
     )
     try:
         provider_id = await channel.send(message)
