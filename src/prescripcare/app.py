@@ -12,6 +12,12 @@ from starlette.routing import Route, WebSocketRoute
 from prescripcare.clock import Clock
 from prescripcare.graphql.view import PrescripCareGraphQL
 from prescripcare.health import health, ready
+from prescripcare.reminders.webhooks import (
+    INBOUND_PATH,
+    STATUS_PATH,
+    twilio_inbound,
+    twilio_status,
+)
 from prescripcare.requestid import RequestIdMiddleware
 from prescripcare.resources import Resources, open_resources
 from prescripcare.settings import Settings, load_settings
@@ -54,6 +60,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/health", health),
+            Route(STATUS_PATH, twilio_status, methods=["POST"]),
+            Route(INBOUND_PATH, twilio_inbound, methods=["POST"]),
             Route("/ready", ready),
         ],
         middleware=[Middleware(RequestIdMiddleware)],

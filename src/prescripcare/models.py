@@ -15,11 +15,13 @@ from prescripcare.drugs.models import (
 )
 from prescripcare.patients.models import CaregiverLink, CareTeamMember, Patient
 from prescripcare.prescriptions.models import Fill, InteractionOverride, Prescription
+from prescripcare.reminders.consent import ChannelConsent
 from prescripcare.reminders.models import Reminder
 
 __all__ = [
     "CareTeamMember",
     "CaregiverLink",
+    "ChannelConsent",
     "Dose",
     "DoseRecord",
     "DrugAtcCode",

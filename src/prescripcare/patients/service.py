@@ -23,6 +23,7 @@ from prescripcare.errors import ErrorCode, Problems, UserFacingError, not_found
 from prescripcare.ids import parse_uuid
 from prescripcare.patients.access import visible_patients
 from prescripcare.patients.models import CaregiverLink, CareTeamMember, Patient, ReminderChannel
+from prescripcare.reminders.consent import record_changes
 from prescripcare.validation import clean_email, clean_name, clean_phone, clean_timezone
 
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
@@ -127,6 +128,7 @@ async def create_patient(
     patient.created_by = viewer.user_id
     session.add(patient)
     await session.flush()
+    record_changes(session, patient.id, [], patient.reminder_channels, viewer.user_id, "app", now)
     if viewer.role is Role.CLINICIAN:
         session.add(
             CareTeamMember(
@@ -219,11 +221,15 @@ async def update_patient(
     viewer.require_role(Role.PATIENT, Role.CLINICIAN, Role.ADMIN)
     patient = await _require_patient(session, viewer, patient_id, "id")
     old_timezone = patient.timezone
+    old_channels = list(patient.reminder_channels)
     problems = Problems()
     _apply_changes(patient, changes, now.date(), problems)
     _check_channels(patient, problems, "input")
     problems.raise_if_any()
     patient.updated_at = now
+    record_changes(
+        session, patient.id, old_channels, patient.reminder_channels, viewer.user_id, "app", now
+    )
     await session.flush()
     if patient.timezone != old_timezone:
         # 08:00 means 08:00 where the patient now lives: future unrecorded

@@ -1,0 +1,117 @@
+"""Twilio callbacks: signatures checked against PUBLIC_BASE_URL, delivery
+status recorded, STOP withdraws SMS consent."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from pydantic import SecretStr
+from sqlalchemy import select, update
+from twilio.request_validator import RequestValidator
+
+from prescripcare.app import create_app
+from prescripcare.clock import SettableClock
+from prescripcare.db import transaction
+from prescripcare.patients.models import Patient
+from prescripcare.reminders.consent import ChannelConsent
+from prescripcare.reminders.models import Reminder
+from prescripcare.resources import Resources
+from prescripcare.settings import Settings
+from tests.reminders.test_outbox import DUE, Flaky, queue, send
+
+TOKEN = "twilio-webhook-token"
+BASE = "https://api.prescripcare.example"
+
+
+@pytest.fixture
+async def hooks(migrated: Settings, clock: SettableClock) -> AsyncIterator[httpx.AsyncClient]:
+    settings = migrated.model_copy(
+        update={"public_base_url": BASE, "twilio_auth_token": SecretStr(TOKEN)}
+    )
+    app = create_app(settings, clock=clock)
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            yield client
+
+
+async def post(
+    client: httpx.AsyncClient, path: str, form: dict[str, str], signed: bool = True
+) -> httpx.Response:
+    signature = RequestValidator(TOKEN).compute_signature(f"{BASE}{path}", form)
+    headers = {"X-Twilio-Signature": signature if signed else "forged"}
+    return await client.post(path, data=form, headers=headers)
+
+
+@pytest.mark.usefixtures("dose")
+async def test_forged_callbacks_are_refused(hooks: httpx.AsyncClient) -> None:
+    for path in ("/webhooks/twilio/status", "/webhooks/twilio/inbound"):
+        response = await post(hooks, path, {"From": "+442079460123", "Body": "STOP"}, signed=False)
+        assert response.status_code == 403
+
+
+@pytest.mark.usefixtures("dose")
+async def test_delivery_status_is_recorded(hooks: httpx.AsyncClient, resources: Resources) -> None:
+    await queue(resources, DUE)
+    await send(resources, {"SMS": Flaky(0), "EMAIL": Flaky(0)}, DUE)
+    async with resources.sessions() as s:
+        sms = (await s.scalars(select(Reminder).where(Reminder.channel == "SMS"))).one()
+    response = await post(
+        hooks,
+        "/webhooks/twilio/status",
+        {"MessageSid": sms.provider_message_id or "", "MessageStatus": "delivered"},
+    )
+    assert response.status_code == 204
+    async with resources.sessions() as s:
+        assert (await s.get(Reminder, sms.id)).status == "DELIVERED"  # type: ignore[union-attr]
+
+
+@pytest.mark.usefixtures("dose")
+async def test_stop_withdraws_sms_consent_and_stops_sms_reminders(
+    hooks: httpx.AsyncClient, resources: Resources
+) -> None:
+    response = await post(
+        hooks, "/webhooks/twilio/inbound", {"From": "+442079460123", "Body": " stop "}
+    )
+    assert response.status_code == 200 and "<Response>" in response.text
+    async with resources.sessions() as s:
+        patient = (await s.scalars(select(Patient))).one()
+        consent = (
+            await s.scalars(select(ChannelConsent).where(ChannelConsent.source == "sms-stop"))
+        ).one()
+    assert patient.reminder_channels == ["EMAIL"]
+    assert (consent.channel, consent.granted, consent.by_user_id) == ("SMS", False, None)
+    assert await queue(resources, DUE) == 1  # e-mail only
+
+
+async def test_update_patient_records_consent(gql: Any, resources: Resources, doctor: Any) -> None:
+    from tests.factories import patient
+    from tests.patients.documents import UPDATE_PATIENT
+
+    pid = str(await patient(resources, doctor, "Consent", timezone="Europe/London"))
+    async with transaction(resources.sessions) as session:
+        await session.execute(update(Patient).values(phone="+442079460123"))
+    await gql.data(
+        UPDATE_PATIENT,
+        {"id": pid, "input": {"reminderChannels": ["SMS", "PUSH"]}},
+        token=doctor.token,
+    )
+    await gql.data(
+        UPDATE_PATIENT, {"id": pid, "input": {"reminderChannels": ["PUSH"]}}, token=doctor.token
+    )
+    async with resources.sessions() as s:
+        rows = [
+            (c.channel, c.granted, c.by_user_id, c.source)
+            for c in await s.scalars(
+                select(ChannelConsent).order_by(ChannelConsent.at, ChannelConsent.channel)
+            )
+        ]
+    assert rows == [
+        ("PUSH", True, doctor.id, "app"),
+        ("SMS", True, doctor.id, "app"),
+        ("SMS", False, doctor.id, "app"),
+    ]
