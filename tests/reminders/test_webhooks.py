@@ -4,6 +4,7 @@ status recorded, STOP withdraws SMS consent."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -88,7 +89,9 @@ async def test_stop_withdraws_sms_consent_and_stops_sms_reminders(
     assert await queue(resources, DUE) == 1  # e-mail only
 
 
-async def test_update_patient_records_consent(gql: Any, resources: Resources, doctor: Any) -> None:
+async def test_update_patient_records_consent(
+    gql: Any, resources: Resources, doctor: Any, clock: SettableClock
+) -> None:
     from tests.factories import patient
     from tests.patients.documents import UPDATE_PATIENT
 
@@ -100,6 +103,7 @@ async def test_update_patient_records_consent(gql: Any, resources: Resources, do
         {"id": pid, "input": {"reminderChannels": ["SMS", "PUSH"]}},
         token=doctor.token,
     )
+    clock.advance(timedelta(minutes=1))
     await gql.data(
         UPDATE_PATIENT, {"id": pid, "input": {"reminderChannels": ["PUSH"]}}, token=doctor.token
     )
