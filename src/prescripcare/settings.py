@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     # and the link messages open (no drug name travels in SMS or push text).
     reminder_scan_seconds: int = Field(default=30, ge=5, le=300)
     reminder_max_attempts: int = Field(default=5, ge=1, le=20)
+    # A claimed send not finished within this is taken again (its worker died).
+    reminder_lease_seconds: int = Field(default=120, ge=1, le=3600)
     public_app_url: str = "https://app.prescripcare.example/doses"
     # Providers. Base URLs are scheme://host[:port] so tests can point the
     # real SDKs at local servers.

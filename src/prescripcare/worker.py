@@ -7,6 +7,7 @@ dedupes them by job id in Redis) and every job is idempotent anyway.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -89,7 +90,10 @@ async def send_due_reminders(ctx: Context) -> int:
     channels: dict[str, Channel] = ctx["channels"]
     async with transaction(res.sessions) as session:
         await queue_due(session, res.clock.now(), res.settings.dose_grace, list(channels))
-    policy = RetryPolicy(max_attempts=res.settings.reminder_max_attempts)
+    policy = RetryPolicy(
+        max_attempts=res.settings.reminder_max_attempts,
+        lease=timedelta(seconds=res.settings.reminder_lease_seconds),
+    )
     total = 0
     while True:
         report = await send_ready(

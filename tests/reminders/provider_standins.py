@@ -3,6 +3,7 @@ API do, including their errors, for the real SDKs to talk to."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import uuid
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ class TwilioStandIn:
         self.auth_token = auth_token
         self.plan = Planned()
         self.messages: list[dict[str, str]] = []
+        # Seconds each message takes to answer (a slow provider).
+        self.delay = 0.0
         app = Starlette(
             routes=[
                 Route("/2010-04-01/Accounts/{sid}/Messages.json", self.create, methods=["POST"])
@@ -52,6 +55,8 @@ class TwilioStandIn:
                 status_code=401,
             )
         form = dict(await request.form())
+        if self.delay:
+            await asyncio.sleep(self.delay)
         planned = self.plan.next()
         if planned is not None:
             status, body = planned

@@ -1,0 +1,157 @@
+"""A worker killed (SIGKILL) in the middle of 1,000 due reminders loses none:
+another worker finishes them, and a reminder is sent twice only if it was in
+flight at the kill."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import func, select, text
+
+from prescripcare.db import transaction
+from prescripcare.reminders.models import Reminder
+from prescripcare.reminders.service import queue_due
+from prescripcare.resources import Resources
+from prescripcare.settings import Settings
+from prescripcare.worker import build_worker
+from tests.reminders.provider_standins import TwilioStandIn
+
+SID, TOKEN = "AC" + "1" * 32, "crash-test-token"
+COUNT = 1000
+
+
+@pytest.fixture
+def slow_twilio() -> Iterator[TwilioStandIn]:
+    server = TwilioStandIn(SID, TOKEN)
+    server.delay = 0.004  # seconds per message, so the kill lands mid-batch
+    server.server.start()
+    yield server
+    server.server.stop()
+
+
+async def _due_doses(res: Resources, count: int) -> None:
+    """One patient, `count` doses fallen due within the last hour (real time:
+    the worker process runs on the real clock)."""
+    now = datetime.now(UTC)
+    async with transaction(res.sessions) as session:
+        ids = {"patient": uuid.uuid4(), "rx": uuid.uuid4()}
+        await session.execute(
+            text(
+                "INSERT INTO patients (id, name, timezone, phone, reminder_channels, created_at, "
+                "updated_at) VALUES (:patient, 'Crash Test', 'Europe/London', '+442079460123', "
+                "ARRAY['SMS'], :now, :now)"
+            ),
+            {**ids, "now": now},
+        )
+        await session.execute(
+            text(
+                "INSERT INTO prescriptions (id, patient_id, rxcui, dose_quantity, dose_unit, "
+                "start_date, times_of_day, days_of_week, as_needed, status, created_at, "
+                "updated_at) "
+                "VALUES (:rx, :patient, '6809', 1, 'tablet', :today, ARRAY[]::time[], "
+                "ARRAY[]::smallint[], false, 'ACTIVE', :now, :now)"
+            ),
+            {**ids, "now": now, "today": now.date()},
+        )
+        await session.execute(
+            text(
+                "INSERT INTO doses (id, prescription_id, patient_id, scheduled_at, status, "
+                "created_at) SELECT gen_random_uuid(), :rx, :patient, "
+                "CAST(:now AS timestamptz) - i * interval '3 seconds', 'SCHEDULED', :now "
+                "FROM generate_series(1, :count) i"
+            ),
+            {**ids, "now": now, "count": count},
+        )
+        assert await queue_due(session, now, timedelta(hours=1), ["SMS"]) == count
+
+
+async def _count(res: Resources, status: str) -> int:
+    async with res.sessions() as s:
+        return int(
+            await s.scalar(
+                select(func.count()).select_from(Reminder).where(Reminder.status == status)
+            )
+            or 0
+        )
+
+
+async def test_a_killed_worker_loses_no_reminder(
+    resources: Resources,
+    migrated: Settings,
+    catalog: object,
+    slow_twilio: TwilioStandIn,
+) -> None:
+    await _due_doses(resources, COUNT)
+    settings = migrated.model_copy(
+        update={
+            "twilio_account_sid": SID,
+            "twilio_auth_token": SecretStr(TOKEN),
+            "twilio_from_number": "+15005550006",
+            "twilio_api_url": slow_twilio.server.url,
+            "reminder_lease_seconds": 2,
+        }
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(
+        DATABASE_URL=settings.database_url or "",
+        REDIS_URL=settings.redis_url or "",
+        REDIS_PREFIX=settings.redis_prefix,
+        TWILIO_ACCOUNT_SID=SID,
+        TWILIO_AUTH_TOKEN=TOKEN,
+        TWILIO_FROM_NUMBER="+15005550006",
+        TWILIO_API_URL=slow_twilio.server.url,
+        REMINDER_LEASE_SECONDS="2",
+    )
+    worker = subprocess.Popen(  # noqa: ASYNC220 - a real process, to be killed
+        [sys.executable, "-m", "prescripcare.cli", "worker"],
+        env=env,
+        cwd=Path(__file__).parent,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = asyncio.get_running_loop().time() + 60
+        while await _count(resources, "SENT") < COUNT // 4:
+            assert worker.poll() is None, "the worker stopped by itself"
+            assert asyncio.get_running_loop().time() < deadline, "the worker sent nothing"
+            await asyncio.sleep(0.05)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    sent_before = await _count(resources, "SENT")
+    in_flight = await _count(resources, "SENDING")
+    assert sent_before < COUNT, "the kill came too late to test anything"
+
+    await asyncio.sleep(2.1)  # the dead worker's claims expire
+    # Another worker process in spirit: the outbox is in PostgreSQL, so it
+    # needs nothing of the dead one's arq state (whose job stays "in progress"
+    # in Redis until its timeout).
+    survivor_settings = settings.model_copy(
+        update={"redis_prefix": f"{settings.redis_prefix}-survivor"}
+    )
+    survivor = build_worker(survivor_settings, burst=True, handle_signals=False)
+    try:
+        await survivor.async_run()
+    finally:
+        await survivor.close()
+        leftovers = [
+            k async for k in resources.redis.scan_iter(match=f"{survivor_settings.redis_prefix}:*")
+        ]
+        if leftovers:
+            await resources.redis.delete(*leftovers)
+    assert await _count(resources, "SENT") == COUNT  # none lost
+    repeats = len(slow_twilio.messages) - COUNT
+    print(f"\nkilled after {sent_before} sends with {in_flight} in flight; repeated {repeats}")
+    assert 0 <= repeats <= in_flight
