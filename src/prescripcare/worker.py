@@ -22,6 +22,7 @@ from prescripcare.realtime.events import Event, EventKind, publish
 from prescripcare.redis import RedisKeys
 from prescripcare.reminders.channels import Channel, ConsoleChannel
 from prescripcare.reminders.providers import SendGridEmailChannel, TwilioSmsChannel
+from prescripcare.reminders.refills import queue_refill_reminders
 from prescripcare.reminders.service import (
     RetryPolicy,
     queue_caregiver_alerts,
@@ -90,6 +91,9 @@ async def send_due_reminders(ctx: Context) -> int:
     channels: dict[str, Channel] = ctx["channels"]
     async with transaction(res.sessions) as session:
         await queue_due(session, res.clock.now(), res.settings.dose_grace, list(channels))
+        await queue_refill_reminders(
+            session, res.clock.now(), res.settings.refill_reminder_days, list(channels)
+        )
     policy = RetryPolicy(
         max_attempts=res.settings.reminder_max_attempts,
         lease=timedelta(seconds=res.settings.reminder_lease_seconds),

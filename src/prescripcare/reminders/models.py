@@ -62,6 +62,10 @@ class Reminder(SQLModel, table=True):
             UUID, ForeignKey("doses.id", ondelete="CASCADE"), nullable=True, index=True
         ),
     )
+    fill_id: uuid.UUID | None = Field(
+        default=None,
+        sa_column=Column(UUID, ForeignKey("fills.id", ondelete="CASCADE"), nullable=True),
+    )
     patient_id: uuid.UUID = Field(
         sa_column=Column(
             UUID, ForeignKey("patients.id", ondelete="CASCADE"), nullable=False, index=True

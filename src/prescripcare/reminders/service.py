@@ -132,6 +132,8 @@ async def queue_due(
 def reminder_text(kind: str, due_at: datetime, timezone: str, deep_link: str) -> str:
     """No name, no drug, no diagnosis: a lock screen can be read by anyone."""
     local = due_at.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+    if kind == ReminderKind.REFILL.value:
+        return f"PrescripCare: it is time to refill one of your medicines. Open {deep_link}"
     if kind == ReminderKind.CAREGIVER.value:
         return (
             f"PrescripCare: a {local} dose of someone you care for was not recorded. "
@@ -249,6 +251,8 @@ async def send_ready(
 
 
 def _event_kind(kind: str, sent: bool) -> EventKind:
+    if kind == ReminderKind.REFILL.value:
+        return EventKind.REFILL_REMINDER_SENT if sent else EventKind.REMINDER_FAILED
     if kind == ReminderKind.CAREGIVER.value:
         return EventKind.CAREGIVER_ALERT_SENT if sent else EventKind.REMINDER_FAILED
     return EventKind.REMINDER_SENT if sent else EventKind.REMINDER_FAILED
