@@ -15,13 +15,14 @@ from prescripcare.drugs.models import (
 )
 from prescripcare.patients.models import CaregiverLink, CareTeamMember, Patient
 from prescripcare.prescriptions.models import Fill, InteractionOverride, Prescription
-from prescripcare.reminders.consent import ChannelConsent
+from prescripcare.reminders.consent import ChannelConsent, DeviceToken
 from prescripcare.reminders.models import Reminder
 
 __all__ = [
     "CareTeamMember",
     "CaregiverLink",
     "ChannelConsent",
+    "DeviceToken",
     "Dose",
     "DoseRecord",
     "DrugAtcCode",

@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     sendgrid_api_key: SecretStr | None = None
     sendgrid_from_email: str | None = None
     sendgrid_api_url: str | None = None
+    fcm_project_id: str | None = None
+    fcm_service_account_file: str | None = None
+    fcm_api_url: str | None = None
     public_base_url: str | None = None
     # A refill is due this many days before the supply runs out.
     refill_reminder_days: int = Field(default=7, ge=0, le=60)
@@ -104,7 +107,7 @@ class Settings(BaseSettings):
             raise ValueError("REDIS_URL must be a redis://, rediss:// or unix:// URL")
         return value
 
-    @field_validator("meilisearch_url", "twilio_api_url", "sendgrid_api_url")
+    @field_validator("meilisearch_url", "twilio_api_url", "sendgrid_api_url", "fcm_api_url")
     @classmethod
     def _base_url(cls, value: str | None) -> str | None:
         if value is None:

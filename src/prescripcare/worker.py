@@ -16,11 +16,13 @@ from arq.connections import RedisSettings
 from arq.worker import Worker
 
 from prescripcare.clock import Clock
-from prescripcare.db import transaction
+from prescripcare.db import SessionFactory, transaction
 from prescripcare.doses.materialize import extend_horizons, mark_missed
 from prescripcare.realtime.events import Event, EventKind, publish
 from prescripcare.redis import RedisKeys
 from prescripcare.reminders.channels import Channel, ConsoleChannel
+from prescripcare.reminders.devices import DeviceDirectory
+from prescripcare.reminders.fcm import FcmPushChannel
 from prescripcare.reminders.providers import SendGridEmailChannel, TwilioSmsChannel
 from prescripcare.reminders.refills import queue_refill_reminders
 from prescripcare.reminders.service import (
@@ -52,7 +54,9 @@ async def extend_dose_horizons(ctx: Context) -> int:
         return await extend_horizons(session, res.clock.now(), res.settings.dose_horizon)
 
 
-def enabled_channels(settings: Settings) -> dict[str, Channel]:
+def enabled_channels(
+    settings: Settings, sessions: SessionFactory | None = None
+) -> dict[str, Channel]:
     """A provider channel where its credentials are set; otherwise the console
     in development, and nothing in production (never a fake send)."""
     channels: dict[str, Channel] = {}
@@ -74,6 +78,15 @@ def enabled_channels(settings: Settings) -> dict[str, Channel]:
             settings.sendgrid_api_key.get_secret_value(),
             settings.sendgrid_from_email,
             settings.sendgrid_api_url,
+        )
+    if settings.fcm_project_id and settings.fcm_service_account_file and sessions is not None:
+        devices = DeviceDirectory(sessions)
+        channels["PUSH"] = FcmPushChannel(
+            settings.fcm_project_id,
+            settings.fcm_service_account_file,
+            devices.tokens_for,
+            devices.forget,
+            settings.fcm_api_url,
         )
     for name in ("SMS", "EMAIL", "PUSH"):
         if name in channels:
@@ -139,7 +152,7 @@ def build_worker(
 
     async def startup(ctx: Context) -> None:
         ctx["resources"] = await resources_cm.__aenter__()
-        ctx["channels"] = enabled_channels(settings)
+        ctx["channels"] = enabled_channels(settings, ctx["resources"].sessions)
 
     async def shutdown(ctx: Context) -> None:
         await resources_cm.__aexit__(None, None, None)

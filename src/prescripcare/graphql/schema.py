@@ -15,11 +15,13 @@ from prescripcare.graphql.scalars import SCALAR_OVERRIDES
 from prescripcare.patients.mutations import PatientMutation
 from prescripcare.patients.queries import PatientQuery
 from prescripcare.prescriptions.mutations import PrescriptionMutation
+from prescripcare.reminders.mutations import DeviceMutation
 from prescripcare.reminders.subscription import ReminderSubscription
 
 Query = merge_types("Query", (AuthQuery, PatientQuery, DrugQuery))
 Mutation = merge_types(
-    "Mutation", (AuthMutation, PatientMutation, PrescriptionMutation, DoseMutation)
+    "Mutation",
+    (AuthMutation, PatientMutation, PrescriptionMutation, DoseMutation, DeviceMutation),
 )
 
 

@@ -27,6 +27,7 @@ class PermanentSendError(Exception):
 @dataclass(frozen=True)
 class Message:
     reminder_id: uuid.UUID
+    patient_id: uuid.UUID
     channel: str
     address: str | None
     text: str

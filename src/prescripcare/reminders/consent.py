@@ -68,3 +68,22 @@ def record_changes(
                 at=now,
             )
         )
+
+
+class DeviceToken(SQLModel, table=True):
+    """A push token an app registered for a patient's phone."""
+
+    __tablename__ = "device_tokens"
+
+    token: str = Field(sa_column=Column(String(4096), primary_key=True))
+    patient_id: uuid.UUID = Field(
+        sa_column=Column(
+            UUID, ForeignKey("patients.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    platform: str = Field(sa_column=Column(String(16), nullable=False))
+    registered_by: uuid.UUID | None = Field(
+        default=None,
+        sa_column=Column(UUID, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    )
+    created_at: datetime = Field(sa_column=utc_column())

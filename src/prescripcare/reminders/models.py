@@ -47,6 +47,14 @@ class Reminder(SQLModel, table=True):
             "status IN ('QUEUED', 'SENDING', 'SENT', 'DELIVERED', 'FAILED', 'CANCELLED')",
             name="status_known",
         ),
+        # A refill reminder goes once per fill and channel.
+        Index(
+            "uq_reminders_fill_channel",
+            "fill_id",
+            "channel",
+            unique=True,
+            postgresql_where=text("fill_id IS NOT NULL"),
+        ),
         Index(
             "ix_reminders_ready",
             "next_attempt_at",

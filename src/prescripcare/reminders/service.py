@@ -277,6 +277,7 @@ async def _send_one(
     address = {"SMS": r.phone, "EMAIL": r.email}.get(r.channel)
     message = Message(
         reminder_id=r.id,
+        patient_id=r.patient_id,
         channel=r.channel,
         address=address,
         text=reminder_text(r.kind, r.due_at, r.timezone, deep_link),
