@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from datetime import date
 
 import strawberry
 
-from prescripcare.adherence.service import Adherence, BadWindow, resolve_window
+from prescripcare.adherence.loaders import DayCounts, PatientFill
+from prescripcare.adherence.service import (
+    Adherence,
+    BadWindow,
+    fill_coverage,
+    from_counts,
+    resolve_window,
+)
+from prescripcare.drugs.loaders import DrugLoaders
 from prescripcare.graphql.errors import bad_input
 
 
@@ -63,3 +73,20 @@ def window_or_error(
         return resolve_window(days, first, last, timezone, now)  # type: ignore[arg-type]
     except BadWindow as bad:
         raise bad_input(bad.field, str(bad)) from None
+
+
+async def adherence_over(
+    drugs: DrugLoaders,
+    first: date,
+    last: date,
+    counts: Awaitable[list[DayCounts]],
+    fills: Awaitable[list[PatientFill]],
+    *,
+    by_class: bool,
+) -> AdherenceType:
+    """The figures of one window, from its day counts and fills (both loaded
+    in batches by the caller's loaders)."""
+    day_counts, fill_list = await asyncio.gather(counts, fills)
+    result = from_counts(first, last, day_counts)
+    result.pdc, result.mpr = await fill_coverage(drugs, fill_list, first, last, by_class=by_class)
+    return AdherenceType.from_result(result)

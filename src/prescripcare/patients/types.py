@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
 import strawberry
 
-from prescripcare.adherence.service import fill_coverage, from_counts
-from prescripcare.adherence.types import AdherenceType, window_or_error
+from prescripcare.adherence.types import AdherenceType, adherence_over, window_or_error
 from prescripcare.auth.types import UserType
 from prescripcare.doses.types import DoseType
 from prescripcare.drugs.interactions import find_interactions
@@ -118,17 +116,16 @@ class PatientType:
         from_: Annotated[date | None, strawberry.argument(name="from")] = None,
         to: date | None = None,
     ) -> AdherenceType:
-        ctx = info.context
-        first, last = window_or_error(days, from_, to, self.timezone, ctx.now())
-        counts, fills = await asyncio.gather(
-            ctx.loaders.dose_days_by_patient.load((self._model.id, first, last)),
-            ctx.loaders.fills_by_patient.load(self._model.id),
+        loaders = info.context.loaders
+        first, last = window_or_error(days, from_, to, self.timezone, info.context.now())
+        return await adherence_over(
+            loaders.drugs,
+            first,
+            last,
+            loaders.dose_days_by_patient.load((self._model.id, first, last)),
+            loaders.fills_by_patient.load(self._model.id),
+            by_class=True,
         )
-        result = from_counts(first, last, counts)
-        result.pdc, result.mpr = await fill_coverage(
-            ctx.loaders.drugs, fills, first, last, by_class=True
-        )
-        return AdherenceType.from_result(result)
 
     @strawberry.field(
         description="Interactions among the patient's active prescriptions, most severe first."

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, time
 from typing import Annotated
 
@@ -10,8 +9,7 @@ import strawberry
 
 from prescripcare.adherence.forecast import Supply, daily_amount, refill_due_on, runs_out_on
 from prescripcare.adherence.loaders import PatientFill
-from prescripcare.adherence.service import fill_coverage, from_counts
-from prescripcare.adherence.types import AdherenceType, window_or_error
+from prescripcare.adherence.types import AdherenceType, adherence_over, window_or_error
 from prescripcare.doses.types import DoseType
 from prescripcare.drugs.types import DrugType, Interaction
 from prescripcare.graphql.errors import UserError
@@ -127,19 +125,21 @@ class PrescriptionType:
         patient = await ctx.loaders.patient_by_id.load(self._model.patient_id)
         assert patient is not None, "a visible prescription has a visible patient"
         first, last = window_or_error(days, from_, to, patient.timezone, ctx.now())
-        counts, fills = await asyncio.gather(
+        return await adherence_over(
+            ctx.loaders.drugs,
+            first,
+            last,
             ctx.loaders.dose_days_by_prescription.load((self._model.id, first, last)),
-            ctx.loaders.fills_by_prescription.load(self._model.id),
+            self._own_fills(info),
+            by_class=False,
         )
-        result = from_counts(first, last, counts)
-        facts = [
+
+    async def _own_fills(self, info: Info) -> list[PatientFill]:
+        fills = await info.context.loaders.fills_by_prescription.load(self._model.id)
+        return [
             PatientFill(f.prescription_id, self._model.rxcui, f.filled_on, f.days_supply)
             for f in fills
         ]
-        result.pdc, result.mpr = await fill_coverage(
-            ctx.loaders.drugs, facts, first, last, by_class=False
-        )
-        return AdherenceType.from_result(result)
 
     @strawberry.field(description="The first day without supply, from fills and the schedule.")
     async def runs_out_on(self, info: Info) -> date | None:
