@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     # A claimed send not finished within this is taken again (its worker died).
     reminder_lease_seconds: int = Field(default=120, ge=1, le=3600)
     public_app_url: str = "https://app.prescripcare.example/doses"
+    reminder_text_drug_names: bool = False
     # Providers. Base URLs are scheme://host[:port] so tests can point the
     # real SDKs at local servers.
     twilio_account_sid: str | None = None

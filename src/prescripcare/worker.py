@@ -110,6 +110,7 @@ async def send_due_reminders(ctx: Context) -> int:
     policy = RetryPolicy(
         max_attempts=res.settings.reminder_max_attempts,
         lease=timedelta(seconds=res.settings.reminder_lease_seconds),
+        drug_names=res.settings.reminder_text_drug_names,
     )
     total = 0
     while True:

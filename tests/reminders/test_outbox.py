@@ -212,3 +212,16 @@ async def test_the_worker_sends_due_reminders_to_the_console_in_development(
         {"channel": "EMAIL", "status": "SENT", "sentAt": "2026-01-14T08:01:00Z"},
         {"channel": "SMS", "status": "SENT", "sentAt": "2026-01-14T08:01:00Z"},
     ]
+
+
+async def test_a_deployment_may_allow_drug_names(resources: Resources, dose: str) -> None:
+    await queue(resources, DUE)
+    sms = Flaky(0)
+    await send_ready(
+        resources.sessions,
+        {"SMS": sms, "EMAIL": sms},
+        DUE,
+        RetryPolicy(drug_names=True),
+        "https://app.test/d",
+    )
+    assert all("08:00 metformin" in m.text for m in sms.sent)

@@ -41,6 +41,8 @@ class RetryPolicy:
     base: timedelta = timedelta(seconds=30)
     cap: timedelta = timedelta(hours=1)
     lease: timedelta = timedelta(minutes=2)
+    # Whether medication reminders may name the drug (off: PHI on lock screens).
+    drug_names: bool = False
 
     def backoff(self, attempts: int) -> timedelta:
         """Exponential with jitter: about base * 2^(n-1), at most cap."""
@@ -102,10 +104,13 @@ RETURNING id
 
 _DETAILS = text("""
 SELECT r.id, r.kind, r.channel, r.attempts, r.due_at, r.patient_id, r.dose_id,
-       d.status AS dose_status, p.phone, coalesce(u.email, p.email) AS email, p.timezone
+       d.status AS dose_status, p.phone, coalesce(u.email, p.email) AS email, p.timezone,
+       c.name AS drug_name
 FROM reminders r
 JOIN patients p ON p.id = r.patient_id
 LEFT JOIN doses d ON d.id = r.dose_id
+LEFT JOIN prescriptions rx ON rx.id = d.prescription_id
+LEFT JOIN drug_concepts c ON c.rxcui = rx.rxcui
 LEFT JOIN users u ON r.recipient <> 'patient' AND CAST(u.id AS text) = r.recipient
 WHERE r.id = ANY(:ids)
 """)
@@ -129,9 +134,14 @@ async def queue_due(
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def reminder_text(kind: str, due_at: datetime, timezone: str, deep_link: str) -> str:
-    """No name, no drug, no diagnosis: a lock screen can be read by anyone."""
+def reminder_text(
+    kind: str, due_at: datetime, timezone: str, deep_link: str, drug_name: str | None = None
+) -> str:
+    """No name, no drug, no diagnosis by default: a lock screen can be read by
+    anyone. A deployment may allow the drug's name (REMINDER_TEXT_DRUG_NAMES)."""
     local = due_at.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+    if drug_name and kind == ReminderKind.MEDICATION.value:
+        return f"PrescripCare: it is time for your {local} {drug_name}. Open {deep_link}"
     if kind == ReminderKind.REFILL.value:
         return f"PrescripCare: it is time to refill one of your medicines. Open {deep_link}"
     if kind == ReminderKind.CAREGIVER.value:
@@ -280,7 +290,9 @@ async def _send_one(
         patient_id=r.patient_id,
         channel=r.channel,
         address=address,
-        text=reminder_text(r.kind, r.due_at, r.timezone, deep_link),
+        text=reminder_text(
+            r.kind, r.due_at, r.timezone, deep_link, r.drug_name if policy.drug_names else None
+        ),
     )
     try:
         provider_id = await channel.send(message)
