@@ -1,0 +1,202 @@
+"""Subscription fan-out across replicas: a dashboard subscribed to one API
+process with the graphql-ws npm client sees a dose recorded through another
+API process and a reminder sent by a worker, because events go through Redis
+and never through one process's memory."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import jwt
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import text
+
+from prescripcare.auth.models import Role
+from prescripcare.db import transaction
+from prescripcare.reminders.service import queue_due
+from prescripcare.resources import Resources
+from prescripcare.settings import Settings
+from prescripcare.worker import build_worker
+from tests.factories import account, patient
+from tests.prescriptions.documents import RECORD_DOSE
+from tests.reminders.provider_standins import TwilioStandIn
+
+HERE = Path(__file__).parent
+SID, TOKEN, FROM = "AC" + "2" * 32, "e2e-test-token", "+15005550006"
+
+pytestmark = pytest.mark.skipif(
+    not (HERE / "node_modules" / "graphql-ws").exists() or shutil.which("node") is None,
+    reason="needs node and `npm install --prefix tests/e2e` (scripts/test does it)",
+)
+
+
+@pytest.fixture
+def twilio() -> Iterator[TwilioStandIn]:
+    server = TwilioStandIn(SID, TOKEN)
+    server.server.start()
+    yield server
+    server.server.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _two_due_doses(res: Resources, patient_id: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
+    """Two doses due just now (real time: the API and worker
+    processes run on the real clock), both with an SMS reminder queued."""
+    now = datetime.now(UTC)
+    ids = {"patient": patient_id, "rx": uuid.uuid4(), "d1": uuid.uuid4(), "d2": uuid.uuid4()}
+    async with transaction(res.sessions) as session:
+        await session.execute(
+            text(
+                "UPDATE patients SET phone = '+442079460123', reminder_channels = ARRAY['SMS'] "
+                "WHERE id = :patient"
+            ),
+            ids,
+        )
+        await session.execute(
+            text(
+                "INSERT INTO prescriptions (id, patient_id, rxcui, dose_quantity, dose_unit, "
+                "start_date, times_of_day, days_of_week, as_needed, status, created_at, "
+                "updated_at) VALUES (:rx, :patient, '6809', 1, 'tablet', :today, "
+                "ARRAY[]::time[], ARRAY[]::smallint[], false, 'ACTIVE', :now, :now)"
+            ),
+            {**ids, "now": now, "today": now.date()},
+        )
+        await session.execute(
+            text(
+                "INSERT INTO doses (id, prescription_id, patient_id, scheduled_at, status, "
+                "created_at) VALUES (:d1, :rx, :patient, :at1, 'SCHEDULED', :now), "
+                "(:d2, :rx, :patient, :at2, 'SCHEDULED', :now)"
+            ),
+            {**ids, "now": now, "at1": now - timedelta(minutes=2), "at2": now},
+        )
+        assert await queue_due(session, now, timedelta(hours=1), ["SMS"]) == 2
+    return ids["d1"], ids["d2"]
+
+
+async def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
+    async with httpx.AsyncClient() as http:
+        for _ in range(300):
+            assert process.poll() is None, "an API process stopped by itself"
+            try:
+                if (await http.get(f"{url}/health")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"{url} never became healthy")
+
+
+async def test_a_dashboard_on_one_replica_sees_events_from_another_and_the_worker(
+    resources: Resources, migrated: Settings, catalog: object, twilio: TwilioStandIn
+) -> None:
+    clinician = await account(resources, Role.CLINICIAN)
+    patient_id = await patient(resources, clinician, "Replica Test")
+    issued = jwt.decode(clinician.token, options={"verify_signature": False})["iat"]
+    claims = resources.tokens.decode(clinician.token, datetime.fromtimestamp(issued, tz=UTC))
+    # The replicas check expiry on the real clock, not the suite's clock.
+    token = resources.tokens.issue(
+        clinician.id, Role.CLINICIAN, claims.family_id, datetime.now(UTC)
+    )
+    taken_dose, reminded_dose = await _two_due_doses(resources, patient_id)
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(
+        PRESCRIPCARE_ENV="development",
+        DATABASE_URL=migrated.database_url or "",
+        REDIS_URL=migrated.redis_url or "",
+        REDIS_PREFIX=migrated.redis_prefix,
+        JWT_SECRET=migrated.jwt_secret.get_secret_value() if migrated.jwt_secret else "",
+    )
+    ports = [_free_port(), _free_port()]
+    apis = [
+        subprocess.Popen(  # noqa: ASYNC220 - real replicas, stopped below
+            [sys.executable, "-m", "prescripcare.cli", "serve", "--port", str(port)],
+            env=env,
+            cwd=HERE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for port in ports
+    ]
+    subscriber: asyncio.subprocess.Process | None = None
+    try:
+        urls = [f"http://127.0.0.1:{port}" for port in ports]
+        for url, process in zip(urls, apis, strict=True):
+            await _wait_healthy(url, process)
+        subscriber = await asyncio.create_subprocess_exec(
+            "node",
+            str(HERE / "subscribe.mjs"),
+            f"ws://127.0.0.1:{ports[0]}/graphql",
+            token,
+            str(patient_id),
+            "DOSE_TAKEN,REMINDER_SENT",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        assert subscriber.stdout is not None
+        first = await asyncio.wait_for(subscriber.stdout.readline(), 30)
+        assert json.loads(first) == {"connected": True}, first
+        await asyncio.sleep(0.5)  # the server subscribes to Redis after the ack
+
+        async with httpx.AsyncClient() as http:
+            response = await http.post(
+                f"{urls[1]}/graphql",
+                json={
+                    "query": RECORD_DOSE,
+                    "variables": {"doseId": str(taken_dose), "status": "TAKEN"},
+                },
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        body = response.json()
+        assert not body.get("errors") and not body["data"]["recordDose"]["errors"], body
+
+        worker_settings = migrated.model_copy(
+            update={
+                "twilio_account_sid": SID,
+                "twilio_auth_token": SecretStr(TOKEN),
+                "twilio_from_number": FROM,
+                "twilio_api_url": twilio.server.url,
+            }
+        )
+        worker = build_worker(worker_settings, burst=True, handle_signals=False)
+        try:
+            await worker.async_run()
+        finally:
+            await worker.close()
+
+        out, err = await asyncio.wait_for(subscriber.communicate(), 30)
+        assert subscriber.returncode == 0, (out, err)
+        events = [json.loads(line)["data"]["reminderStatus"] for line in out.splitlines()]
+        by_kind = {event["kind"]: event for event in events}
+        assert by_kind["DOSE_TAKEN"]["dose"] == {"id": str(taken_dose), "status": "TAKEN"}
+        assert by_kind["REMINDER_SENT"]["dose"]["id"] == str(reminded_dose)
+        assert by_kind["REMINDER_SENT"]["channel"] == "SMS"
+        # The taken dose's queued reminder was not sent after it was taken.
+        assert len(twilio.messages) == 1
+    finally:
+        if subscriber is not None and subscriber.returncode is None:
+            subscriber.kill()
+        for process in apis:
+            process.terminate()
+        for process in apis:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
