@@ -9,6 +9,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 
+from prescripcare.bodylimit import BodyLimitMiddleware
 from prescripcare.clock import Clock
 from prescripcare.graphql.view import PrescripCareGraphQL
 from prescripcare.health import health, ready
@@ -64,7 +65,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             Route(INBOUND_PATH, twilio_inbound, methods=["POST"]),
             Route("/ready", ready),
         ],
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+        ],
         lifespan=lifespan,
     )
     return app

@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     sentry_dsn: str | None = None
 
+    # Abuse limits, checked before execution. The contract's deepest document
+    # is well inside them; a client needing more is sending something odd.
+    graphql_max_depth: int = Field(default=12, ge=4, le=50)
+    graphql_max_aliases: int = Field(default=30, ge=1, le=1000)
+    graphql_max_tokens: int = Field(default=4000, ge=100, le=100_000)
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024)
+
     access_token_minutes: int = Field(default=15, ge=1, le=60)
     refresh_token_days: int = Field(default=30, ge=1, le=365)
     jwt_issuer: str = "prescripcare"

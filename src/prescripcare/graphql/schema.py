@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
@@ -17,6 +25,7 @@ from prescripcare.patients.queries import PatientQuery
 from prescripcare.prescriptions.mutations import PrescriptionMutation
 from prescripcare.reminders.mutations import DeviceMutation
 from prescripcare.reminders.subscription import ReminderSubscription
+from prescripcare.settings import Settings
 
 Query = merge_types("Query", (AuthQuery, PatientQuery, DrugQuery))
 Mutation = merge_types(
@@ -25,14 +34,32 @@ Mutation = merge_types(
 )
 
 
-def build_schema() -> strawberry.Schema:
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """The schema with the deployment's abuse limits. Depth, alias and token
+    limits hold everywhere so development finds a too-greedy document before
+    production does; introspection and field suggestions, which map the API
+    for an attacker, are off in production only (GraphiQL needs them)."""
+    # Without settings (SDL export, tests), the defaults: never read from the
+    # environment here, where a production env without secrets would refuse.
+    settings = settings or Settings.model_construct()
+    # Strawberry accepts configured instances, which its annotation omits.
+    extensions: list[Any] = [
+        ErrorPresenter,
+        MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+        MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+    ]
+    if settings.is_production:
+        extensions.append(DisableIntrospection())
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
         subscription=ReminderSubscription,
-        extensions=[ErrorPresenter],
+        extensions=extensions,
         scalar_overrides=SCALAR_OVERRIDES,  # type: ignore[arg-type]
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(
+            auto_camel_case=True, disable_field_suggestions=settings.is_production
+        ),
     )
 
 

@@ -14,14 +14,14 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from prescripcare.auth.viewer import viewer_from_token
 from prescripcare.graphql.context import Context, bearer_token, build_context
-from prescripcare.graphql.schema import schema
+from prescripcare.graphql.schema import build_schema
 from prescripcare.resources import Resources
 
 
 class PrescripCareGraphQL(GraphQL[Context, None]):
     def __init__(self, resources: Resources) -> None:
         super().__init__(
-            schema,
+            build_schema(resources.settings),
             graphql_ide=None if resources.settings.is_production else "graphiql",
             allow_queries_via_get=True,
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
