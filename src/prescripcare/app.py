@@ -7,11 +7,13 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route, WebSocketRoute
 
 from prescripcare.bodylimit import BodyLimitMiddleware
 from prescripcare.clock import Clock
 from prescripcare.graphql.view import PrescripCareGraphQL
+from prescripcare.headers import SecurityHeadersMiddleware
 from prescripcare.health import health, ready
 from prescripcare.reminders.webhooks import (
     INBOUND_PATH,
@@ -22,6 +24,8 @@ from prescripcare.reminders.webhooks import (
 from prescripcare.requestid import RequestIdMiddleware
 from prescripcare.resources import Resources, open_resources
 from prescripcare.settings import Settings, load_settings
+
+LOCAL_ORIGIN = r"http://(localhost|127\.0\.0\.1)(:\d{1,5})?"
 
 
 class _LazyGraphQL:
@@ -66,7 +70,18 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             Route("/ready", ready),
         ],
         middleware=[
+            Middleware(SecurityHeadersMiddleware, production=settings.is_production),
             Middleware(RequestIdMiddleware),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origin_list,
+                # A developer's web app on any local port; never in production.
+                allow_origin_regex=None if settings.is_production else LOCAL_ORIGIN,
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
+                expose_headers=["X-Request-ID", "Retry-After"],
+                max_age=600,
+            ),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
         ],
         lifespan=lifespan,

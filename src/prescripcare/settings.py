@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     fcm_service_account_file: str | None = None
     fcm_api_url: str | None = None
     public_base_url: str | None = None
+    # Browser origins (scheme://host[:port], comma-separated) allowed to call
+    # the API cross-origin. Empty: none, except localhost in development.
+    cors_origins: str = ""
     # A refill is due this many days before the supply runs out.
     refill_reminder_days: int = Field(default=7, ge=0, le=60)
 
@@ -105,6 +108,19 @@ class Settings(BaseSettings):
                 "DATABASE_URL must be a plain postgresql:// URL (the driver is added internally)"
             )
         return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        for origin in filter(None, (o.strip() for o in value.split(","))):
+            parts = urlsplit(origin)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
+                raise ValueError(f"CORS_ORIGINS: {origin!r} is not scheme://host[:port]")
+        return value
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
     @field_validator("redis_url")
     @classmethod

@@ -9,12 +9,9 @@ from typing import Any
 
 import httpx
 import pytest
-from starlette.applications import Starlette
 
-from prescripcare.app import create_app
 from prescripcare.auth.models import Role
 from prescripcare.resources import Resources
-from prescripcare.settings import Settings
 from tests.conftest import StatementCounter
 from tests.factories import account
 
@@ -95,18 +92,6 @@ async def test_an_oversized_body_gets_413_and_is_not_parsed(
         headers={"Authorization": f"Bearer {clinician_token}", "Content-Type": "application/json"},
     )
     assert chunked.status_code == 413  # cut off while streaming, before parsing
-
-
-@pytest.fixture
-async def production_client(migrated: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    settings = migrated.model_copy(
-        update={"prescripcare_env": "production", "jwt_secret": migrated.jwt_secret}
-    )
-    app: Starlette = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            yield c
 
 
 async def test_production_refuses_introspection_and_gives_no_suggestions(
