@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _db import bench_database
 from redis.asyncio import Redis
 from sqlalchemy import text
+from tests.reminders.due import sms_doses_due
 from tests.reminders.provider_standins import TwilioStandIn
 
 from prescripcare.db import create_engine, create_session_factory, transaction
@@ -52,33 +53,7 @@ async def _sends(settings: object, doses: int, workers: int) -> None:
     now = datetime.now(UTC)
     async with transaction(sessions) as session:
         await load_seed(session, now)
-        ids = {"patient": uuid.uuid4(), "rx": uuid.uuid4()}
-        await session.execute(
-            text(
-                "INSERT INTO patients (id, name, timezone, phone, reminder_channels, created_at, "
-                "updated_at) VALUES (:patient, 'Bench', 'UTC', '+442079460123', ARRAY['SMS'], "
-                ":now, :now)"
-            ),
-            {**ids, "now": now},
-        )
-        await session.execute(
-            text(
-                "INSERT INTO prescriptions (id, patient_id, rxcui, dose_quantity, dose_unit, "
-                "start_date, times_of_day, days_of_week, as_needed, status, created_at, "
-                "updated_at) VALUES (:rx, :patient, '6809', 1, 'tablet', :today, "
-                "ARRAY[]::time[], ARRAY[]::smallint[], false, 'ACTIVE', :now, :now)"
-            ),
-            {**ids, "now": now, "today": now.date()},
-        )
-        await session.execute(
-            text(
-                "INSERT INTO doses (id, prescription_id, patient_id, scheduled_at, status, "
-                "created_at) SELECT gen_random_uuid(), :rx, :patient, "
-                "CAST(:now AS timestamptz) - i * interval '1 millisecond', 'SCHEDULED', :now "
-                "FROM generate_series(1, :count) i"
-            ),
-            {**ids, "now": now, "count": doses},
-        )
+        await sms_doses_due(session, now, doses, timedelta(milliseconds=1), timezone="UTC")
     channel = TwilioSmsChannel(SID, TOKEN, "+15005550006", twilio.server.url)
     started = time.perf_counter()
     async with transaction(sessions) as session:

@@ -21,7 +21,6 @@ import httpx
 import jwt
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import text
 
 from prescripcare.auth.models import Role
 from prescripcare.db import transaction
@@ -31,6 +30,7 @@ from prescripcare.settings import Settings
 from prescripcare.worker import build_worker
 from tests.factories import account, patient
 from tests.prescriptions.documents import RECORD_DOSE
+from tests.reminders.due import sms_doses_due
 from tests.reminders.provider_standins import TwilioStandIn
 
 HERE = Path(__file__).parent
@@ -56,38 +56,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def _two_due_doses(res: Resources, patient_id: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
-    """Two doses due just now (real time: the API and worker
+async def _two_due_doses(res: Resources, patient_id: uuid.UUID) -> list[uuid.UUID]:
+    """Two doses due in the last minutes (real time: the API and worker
     processes run on the real clock), both with an SMS reminder queued."""
     now = datetime.now(UTC)
-    ids = {"patient": patient_id, "rx": uuid.uuid4(), "d1": uuid.uuid4(), "d2": uuid.uuid4()}
     async with transaction(res.sessions) as session:
-        await session.execute(
-            text(
-                "UPDATE patients SET phone = '+442079460123', reminder_channels = ARRAY['SMS'] "
-                "WHERE id = :patient"
-            ),
-            ids,
-        )
-        await session.execute(
-            text(
-                "INSERT INTO prescriptions (id, patient_id, rxcui, dose_quantity, dose_unit, "
-                "start_date, times_of_day, days_of_week, as_needed, status, created_at, "
-                "updated_at) VALUES (:rx, :patient, '6809', 1, 'tablet', :today, "
-                "ARRAY[]::time[], ARRAY[]::smallint[], false, 'ACTIVE', :now, :now)"
-            ),
-            {**ids, "now": now, "today": now.date()},
-        )
-        await session.execute(
-            text(
-                "INSERT INTO doses (id, prescription_id, patient_id, scheduled_at, status, "
-                "created_at) VALUES (:d1, :rx, :patient, :at1, 'SCHEDULED', :now), "
-                "(:d2, :rx, :patient, :at2, 'SCHEDULED', :now)"
-            ),
-            {**ids, "now": now, "at1": now - timedelta(minutes=2), "at2": now},
-        )
+        doses = await sms_doses_due(session, now, 2, timedelta(minutes=2), patient_id=patient_id)
         assert await queue_due(session, now, timedelta(hours=1), ["SMS"]) == 2
-    return ids["d1"], ids["d2"]
+    return doses
 
 
 async def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:

@@ -9,14 +9,13 @@ import os
 import signal
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from prescripcare.db import transaction
 from prescripcare.reminders.models import Reminder
@@ -24,6 +23,7 @@ from prescripcare.reminders.service import queue_due
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
 from prescripcare.worker import build_worker
+from tests.reminders.due import sms_doses_due
 from tests.reminders.provider_standins import TwilioStandIn
 
 SID, TOKEN = "AC" + "1" * 32, "crash-test-token"
@@ -44,34 +44,7 @@ async def _due_doses(res: Resources, count: int) -> None:
     the worker process runs on the real clock)."""
     now = datetime.now(UTC)
     async with transaction(res.sessions) as session:
-        ids = {"patient": uuid.uuid4(), "rx": uuid.uuid4()}
-        await session.execute(
-            text(
-                "INSERT INTO patients (id, name, timezone, phone, reminder_channels, created_at, "
-                "updated_at) VALUES (:patient, 'Crash Test', 'Europe/London', '+442079460123', "
-                "ARRAY['SMS'], :now, :now)"
-            ),
-            {**ids, "now": now},
-        )
-        await session.execute(
-            text(
-                "INSERT INTO prescriptions (id, patient_id, rxcui, dose_quantity, dose_unit, "
-                "start_date, times_of_day, days_of_week, as_needed, status, created_at, "
-                "updated_at) "
-                "VALUES (:rx, :patient, '6809', 1, 'tablet', :today, ARRAY[]::time[], "
-                "ARRAY[]::smallint[], false, 'ACTIVE', :now, :now)"
-            ),
-            {**ids, "now": now, "today": now.date()},
-        )
-        await session.execute(
-            text(
-                "INSERT INTO doses (id, prescription_id, patient_id, scheduled_at, status, "
-                "created_at) SELECT gen_random_uuid(), :rx, :patient, "
-                "CAST(:now AS timestamptz) - i * interval '3 seconds', 'SCHEDULED', :now "
-                "FROM generate_series(1, :count) i"
-            ),
-            {**ids, "now": now, "count": count},
-        )
+        await sms_doses_due(session, now, count, timedelta(seconds=3))
         assert await queue_due(session, now, timedelta(hours=1), ["SMS"]) == count
 
 
