@@ -15,6 +15,7 @@ from prescripcare.clock import Clock
 from prescripcare.graphql.view import PrescripCareGraphQL
 from prescripcare.headers import SecurityHeadersMiddleware
 from prescripcare.health import health, ready
+from prescripcare.privacy.routes import EVERYTHING_PATH, patient_everything
 from prescripcare.reminders.webhooks import (
     INBOUND_PATH,
     STATUS_PATH,
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             Route(STATUS_PATH, twilio_status, methods=["POST"]),
             Route(INBOUND_PATH, twilio_inbound, methods=["POST"]),
             Route("/ready", ready),
+            Route(EVERYTHING_PATH, patient_everything, methods=["GET"]),
         ],
         middleware=[
             Middleware(SecurityHeadersMiddleware, production=settings.is_production),

@@ -15,6 +15,7 @@ from prescripcare.drugs.models import (
 )
 from prescripcare.patients.models import CaregiverLink, CareTeamMember, Patient
 from prescripcare.prescriptions.models import Fill, InteractionOverride, Prescription
+from prescripcare.privacy.models import ErasureLedgerEntry
 from prescripcare.reminders.consent import ChannelConsent, DeviceToken
 from prescripcare.reminders.models import Reminder
 
@@ -34,6 +35,7 @@ __all__ = [
     "DrugNdc",
     "DrugRelease",
     "DrugSearchTerm",
+    "ErasureLedgerEntry",
     "Fill",
     "InteractionOverride",
     "Patient",

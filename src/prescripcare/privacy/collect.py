@@ -1,0 +1,102 @@
+"""Every row held about one patient, found by following foreign keys.
+
+Walking the schema's foreign keys from the patient's row means a table added
+later is exported and erased without anyone remembering to list it here;
+`tests/privacy/test_collect.py` fails if a table is neither reachable from the
+patient nor explicitly kept out.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import prescripcare.models  # noqa: F401  (every table registered in the metadata)
+from prescripcare.db import metadata
+
+# Catalog tables: reference data about drugs, nothing about a person.
+REFERENCE_TABLES = frozenset(
+    {
+        "drug_concepts",
+        "drug_ingredients",
+        "drug_atc_codes",
+        "drug_search_terms",
+        "drug_classes",
+        "drug_class_members",
+        "drug_interactions",
+        "drug_ndcs",
+        "drug_releases",
+    }
+)
+# Secrets are held about the patient but never handed out, even to them: a
+# hash of a password or token is of no use to its owner and of use to a thief.
+SECRET_COLUMNS = frozenset({"password_hash", "token_hash"})
+
+Row = dict[str, Any]
+
+
+class _Walk:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.rows: dict[str, list[Row]] = {}
+        self.keys: dict[str, set[Any]] = {}
+        # (table, column) -> referenced ids already looked up through it
+        self.followed: dict[tuple[str, str], set[Any]] = {}
+
+    async def add(self, table: Table, column: str, values: set[Any]) -> bool:
+        seen = self.followed.setdefault((table.name, column), set())
+        wanted = values - seen
+        if not wanted:
+            return False
+        seen.update(wanted)
+        result = await self.session.execute(select(table).where(table.c[column].in_(wanted)))
+        have = self.rows.setdefault(table.name, [])
+        pk = [c.name for c in table.primary_key.columns]
+        known = {tuple(r[c] for c in pk) for r in have}
+        for row in result:
+            data = dict(row._mapping)
+            key = tuple(data[c] for c in pk)
+            if key not in known:
+                known.add(key)
+                have.append(data)
+        if len(pk) == 1:
+            self.keys.setdefault(table.name, set()).update(r[pk[0]] for r in have)
+        return True
+
+
+async def rows_about_patient(
+    session: AsyncSession, patient_id: uuid.UUID, user_id: uuid.UUID | None
+) -> dict[str, list[Row]]:
+    """table name -> rows, from the patient's row and their own account.
+
+    A row belongs to the patient when a foreign key leads from it to a row
+    already collected (dose_records -> doses -> patients). References to
+    other people (a caregiver's account, the prescriber) are not followed:
+    their rows are theirs, and the export names them by id only. From the
+    patient's own account only the rows it owns outright (its refresh
+    tokens) are collected, not everything it wrote about others.
+    """
+    walk = _Walk(session)
+    await walk.add(metadata.tables["patients"], "id", {patient_id})
+    if user_id is not None:
+        await walk.add(metadata.tables["users"], "id", {user_id})
+        await walk.add(metadata.tables["refresh_tokens"], "user_id", {user_id})
+    changed = True
+    while changed:
+        changed = False
+        for table in metadata.sorted_tables:
+            if table.name in REFERENCE_TABLES or table.name in ("patients", "users"):
+                continue
+            for fk in table.foreign_keys:
+                target = fk.column.table.name
+                if target == "users" or target not in walk.keys:
+                    continue
+                changed |= await walk.add(table, fk.parent.name, walk.keys[target])
+    return {name: rows for name, rows in walk.rows.items() if rows}
+
+
+def without_secrets(row: Row) -> Row:
+    return {k: v for k, v in row.items() if k not in SECRET_COLUMNS}

@@ -1,0 +1,71 @@
+"""The FHIR R4 Bundle at /fhir/Patient/{id}/$everything."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from fhir.resources.R4B.bundle import Bundle
+
+from prescripcare.auth.models import Role
+from prescripcare.resources import Resources
+from tests.factories import account
+from tests.privacy.conftest import NAME, PHONE, SIG, Record
+
+
+def path(patient_id: str) -> str:
+    return f"/fhir/Patient/{patient_id}/$everything"
+
+
+async def get(client: httpx.AsyncClient, patient_id: str, token: str | None) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return await client.get(path(patient_id), headers=headers)
+
+
+async def test_bundle_is_valid_fhir_with_every_resource(
+    client: httpx.AsyncClient, record: Record
+) -> None:
+    response = await get(client, record.patient_id, record.patient.now_token)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/fhir+json")
+    body: dict[str, Any] = response.json()
+    Bundle.model_validate(body)  # raises on any resource that breaks the spec
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for entry in body["entry"]:
+        assert entry["fullUrl"] == f"urn:uuid:{entry['resource']['id']}"
+        by_type.setdefault(entry["resource"]["resourceType"], []).append(entry["resource"])
+    (patient,) = by_type["Patient"]
+    assert patient["name"] == [{"text": NAME}] and patient["birthDate"] == "1980-05-17"
+    assert {"system": "phone", "value": PHONE, "use": "mobile"} in patient["telecom"]
+    (request,) = by_type["MedicationRequest"]
+    assert request["status"] == "active" and request["intent"] == "order"
+    coding = request["medicationCodeableConcept"]["coding"][0]
+    assert coding["system"] == "http://www.nlm.nih.gov/research/umls/rxnorm"
+    dosage = request["dosageInstruction"][0]
+    assert dosage["text"] == SIG and dosage["timing"]["repeat"]["timeOfDay"] == ["08:00:00"]
+    assert request["dispenseRequest"]["numberOfRepeatsAllowed"] == 2
+    (given,) = by_type["MedicationAdministration"]
+    assert given["status"] == "completed"
+    assert given["effectiveDateTime"] == "2026-01-14T08:05:00Z"
+    assert given["request"] == {"reference": f"urn:uuid:{record.prescription_id}"}
+    (dispense,) = by_type["MedicationDispense"]
+    assert dispense["id"] == record.fill_id and dispense["daysSupply"]["value"] == 30
+    assert dispense["whenHandedOver"] == "2026-01-13"
+
+
+async def test_bundle_needs_a_token(client: httpx.AsyncClient, record: Record) -> None:
+    for token in (None, "not-a-jwt"):
+        response = await get(client, record.patient_id, token)
+        assert response.status_code == 401
+        assert response.json()["resourceType"] == "OperationOutcome"
+
+
+async def test_bundle_follows_the_export_rules(
+    client: httpx.AsyncClient, record: Record, resources: Resources
+) -> None:
+    other = await account(resources, Role.PATIENT)
+    assert (await get(client, record.patient_id, other.now_token)).status_code == 404
+    assert (await get(client, "nonsense", other.now_token)).status_code == 404
+    assert (await get(client, record.patient_id, record.doctor.now_token)).status_code == 403
+    admin = await account(resources, Role.ADMIN)
+    assert (await get(client, record.patient_id, admin.now_token)).status_code == 200
