@@ -71,6 +71,9 @@ SERVED = {
     "PatientList",
     "PatientDashboard",
     "ReminderStatus",
+    # Security and privacy (7).
+    "ExportPatientData",
+    "ErasePatient",
 }
 
 
