@@ -50,15 +50,17 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     # Without settings (SDL export, tests), the defaults: never read from the
     # environment here, where a production env without secrets would refuse.
     settings = settings or Settings.model_construct()
-    # Strawberry accepts configured instances, which its annotation omits.
+    # Factories, not instances: Strawberry builds each extension afresh per
+    # request, so no state leaks between concurrent operations.
+    limits = settings
     extensions: list[Any] = [
         ErrorPresenter,
-        MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
-        QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-        MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=limits.graphql_max_tokens),
+        lambda: QueryDepthLimiter(max_depth=limits.graphql_max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=limits.graphql_max_aliases),
     ]
     if settings.is_production:
-        extensions.append(DisableIntrospection())
+        extensions.append(DisableIntrospection)
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
