@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import strawberry
@@ -18,6 +19,7 @@ from prescripcare.auth.mutations import AuthMutation
 from prescripcare.auth.queries import AuthQuery
 from prescripcare.doses.mutations import DoseMutation
 from prescripcare.drugs.queries import DrugQuery
+from prescripcare.graphql.cost_limiter import QueryCostLimiter
 from prescripcare.graphql.presenter import ErrorPresenter
 from prescripcare.graphql.scalars import SCALAR_OVERRIDES
 from prescripcare.patients.mutations import PatientMutation
@@ -42,15 +44,17 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     # Without settings (SDL export, tests), the defaults: never read from the
     # environment here, where a production env without secrets would refuse.
     settings = settings or Settings.model_construct()
-    # Strawberry accepts configured instances, which its annotation omits.
+    # Factories, not instances: Strawberry builds a fresh extension for each
+    # request, so concurrent requests never share one's execution context.
     extensions: list[Any] = [
         ErrorPresenter,
-        MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
-        QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-        MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+        partial(MaxTokensLimiter, max_token_count=settings.graphql_max_tokens),
+        partial(QueryDepthLimiter, max_depth=settings.graphql_max_depth),
+        partial(MaxAliasesLimiter, max_alias_count=settings.graphql_max_aliases),
+        partial(QueryCostLimiter, max_cost=settings.graphql_max_cost),
     ]
     if settings.is_production:
-        extensions.append(DisableIntrospection())
+        extensions.append(DisableIntrospection)
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
