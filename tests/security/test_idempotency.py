@@ -78,6 +78,17 @@ async def test_a_retried_dose_is_recorded_once_and_answered_the_same(
     assert retry.content == first.content
     assert retry.headers["idempotent-replayed"] == "true"
     assert "idempotent-replayed" not in first.headers
+    # A web app on another origin may read it.
+    cors = await client.post(
+        "/graphql",
+        json={"query": RECORD_DOSE, "variables": variables},
+        headers={
+            "Authorization": f"Bearer {doctor.now_token}",
+            "Idempotency-Key": key,
+            "Origin": "http://localhost:5173",
+        },
+    )
+    assert "idempotent-replayed" in cors.headers["access-control-expose-headers"].lower()
     assert await _count(resources, DoseRecord) == 1
 
     # Another key is another request: recorded again (a correction keeps history).
