@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 allow_origin_regex=None if settings.is_production else LOCAL_ORIGIN,
                 allow_methods=["GET", "POST"],
                 allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
-                expose_headers=["X-Request-ID", "Retry-After"],
+                expose_headers=["X-Request-ID", "Retry-After", "Idempotent-Replayed"],
                 max_age=600,
             ),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),

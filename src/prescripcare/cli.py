@@ -256,6 +256,25 @@ def _export_schema(output: str | None) -> None:
         sys.stdout.write(sdl)
 
 
+def _build_trusted_documents(sources: list[Path], output: str | None) -> None:
+    from graphql import GraphQLError
+
+    from prescripcare.graphql.trusted import split_documents, write_manifest
+
+    documents: dict[str, str] = {}
+    for source in sources:
+        try:
+            documents.update(split_documents(_read_text(source)))
+        except GraphQLError as exc:
+            raise SystemExit(f"prescripcare: {source}: {exc.message}") from None
+    manifest = write_manifest(documents)
+    if output:
+        Path(output).write_bytes(manifest)
+        print(f"{len(documents)} trusted documents written to {output}", file=sys.stderr)
+    else:
+        sys.stdout.write(manifest.decode())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="prescripcare", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -294,6 +313,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="licence recorded for rows without a licence column",
     )
 
+    trusted = sub.add_parser("trusted-documents", help="manifests of trusted GraphQL documents")
+    trusted_sub = trusted.add_subparsers(dest="trusted_command", required=True)
+    build = trusted_sub.add_parser(
+        "build", help="hash each operation of .graphql files into a manifest {sha256: document}"
+    )
+    build.add_argument("sources", nargs="+", type=Path, metavar="operations.graphql")
+    build.add_argument("--output", help="write to this file instead of stdout")
+
     dev = sub.add_parser("dev", help="embedded PostgreSQL and Redis, demo data, GraphiQL")
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int)
@@ -309,6 +336,8 @@ def main(argv: list[str] | None = None) -> None:
         logging.getLogger(chatty).setLevel(logging.WARNING)
     if args.command == "export-schema":
         _export_schema(args.output)
+    elif args.command == "trusted-documents":
+        _build_trusted_documents(args.sources, args.output)
     elif args.command == "dev":
         _dev(args)
     else:

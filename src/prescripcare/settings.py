@@ -97,6 +97,18 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
 
+    # API protection (docs/api-protection.md). The cost an operation may ask
+    # for: every contract document with realistic variables costs well under
+    # a tenth of it.
+    graphql_max_cost: int = Field(default=5000, ge=100, le=1_000_000)
+    # A mutation's response is replayed for a retry with the same
+    # Idempotency-Key this long.
+    idempotency_key_hours: int = Field(default=24, ge=1, le=168)
+    # Accept only operations in the trusted-document manifests (comma-separated
+    # JSON files; empty: the contract's documents shipped with the package).
+    trusted_documents_only: bool = False
+    trusted_documents_files: str = ""
+
     @field_validator("database_url")
     @classmethod
     def _plain_postgres_url(cls, value: str | None) -> str | None:

@@ -25,7 +25,9 @@ def _nested(depth: int) -> str:
     return f'query Deep {{ patient(id: "{nobody}") {{ prescriptions {{ {inner} }} }} }}'
 
 
-async def _post(client: httpx.AsyncClient, token: str, body: dict[str, Any]) -> httpx.Response:
+async def _post(
+    client: httpx.AsyncClient, token: str, body: dict[str, Any] | list[dict[str, Any]]
+) -> httpx.Response:
     return await client.post("/graphql", json=body, headers={"Authorization": f"Bearer {token}"})
 
 
@@ -108,3 +110,15 @@ async def test_production_refuses_introspection_and_gives_no_suggestions(
     assert (
         await production_client.get("/graphql", headers={"Accept": "text/html"})
     ).status_code != 200
+
+
+async def test_http_batching_is_off(
+    client: httpx.AsyncClient, clinician_token: str, count_statements: StatementCounter
+) -> None:
+    """A JSON array of operations would multiply every per-request limit."""
+    count_statements.count = 0
+    one = {"query": "{ me { id } }"}
+    response = await _post(client, clinician_token, [one, one])
+    assert response.status_code == 400
+    assert response.text == "Batching is not enabled"
+    assert count_statements.count <= 1

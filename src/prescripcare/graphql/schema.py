@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import strawberry
@@ -18,12 +19,12 @@ from prescripcare.auth.mutations import AuthMutation
 from prescripcare.auth.queries import AuthQuery
 from prescripcare.doses.mutations import DoseMutation
 from prescripcare.drugs.queries import DrugQuery
+from prescripcare.graphql.cost_limiter import QueryCostLimiter
 from prescripcare.graphql.presenter import ErrorPresenter
 from prescripcare.graphql.scalars import SCALAR_OVERRIDES
 from prescripcare.patients.mutations import PatientMutation
 from prescripcare.patients.queries import PatientQuery
 from prescripcare.prescriptions.mutations import PrescriptionMutation
-from prescripcare.privacy.mutations import PrivacyMutation
 from prescripcare.reminders.mutations import DeviceMutation
 from prescripcare.reminders.subscription import ReminderSubscription
 from prescripcare.settings import Settings
@@ -31,14 +32,7 @@ from prescripcare.settings import Settings
 Query = merge_types("Query", (AuthQuery, PatientQuery, DrugQuery))
 Mutation = merge_types(
     "Mutation",
-    (
-        AuthMutation,
-        PatientMutation,
-        PrescriptionMutation,
-        DoseMutation,
-        DeviceMutation,
-        PrivacyMutation,
-    ),
+    (AuthMutation, PatientMutation, PrescriptionMutation, DoseMutation, DeviceMutation),
 )
 
 
@@ -50,14 +44,14 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     # Without settings (SDL export, tests), the defaults: never read from the
     # environment here, where a production env without secrets would refuse.
     settings = settings or Settings.model_construct()
-    # Factories, not instances: Strawberry builds each extension afresh per
-    # request, so no state leaks between concurrent operations.
-    limits = settings
+    # Factories, not instances: Strawberry builds a fresh extension for each
+    # request, so concurrent requests never share one's execution context.
     extensions: list[Any] = [
         ErrorPresenter,
-        lambda: MaxTokensLimiter(max_token_count=limits.graphql_max_tokens),
-        lambda: QueryDepthLimiter(max_depth=limits.graphql_max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=limits.graphql_max_aliases),
+        partial(MaxTokensLimiter, max_token_count=settings.graphql_max_tokens),
+        partial(QueryDepthLimiter, max_depth=settings.graphql_max_depth),
+        partial(MaxAliasesLimiter, max_alias_count=settings.graphql_max_aliases),
+        partial(QueryCostLimiter, max_cost=settings.graphql_max_cost),
     ]
     if settings.is_production:
         extensions.append(DisableIntrospection)

@@ -1,20 +1,37 @@
-"""Strawberry's ASGI view with our context, serving only graphql-transport-ws."""
+"""Strawberry's ASGI view with our context, serving only graphql-transport-ws.
+
+Around Strawberry's request handling: trusted documents (a hash alone, or only
+allowlisted text) and Idempotency-Key replay for mutations.
+"""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
+import orjson
+from cross_web import AsyncHTTPRequestAdapter
+from graphql import GraphQLError, OperationType, parse
+from graphql.utilities import get_operation_ast
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from prescripcare.auth.viewer import viewer_from_token
+from prescripcare.errors import TopLevelCode
+from prescripcare.graphql import idempotency
 from prescripcare.graphql.context import Context, bearer_token, build_context
+from prescripcare.graphql.idempotency import IdempotencyStore
 from prescripcare.graphql.schema import build_schema
+from prescripcare.graphql.trusted import Refusal, TrustedDocuments, load_manifests
+from prescripcare.graphql.trusted_ws import TrustedTransportWSHandler
 from prescripcare.resources import Resources
 
 
@@ -27,6 +44,18 @@ class PrescripCareGraphQL(GraphQL[Context, None]):
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
         )
         self.resources = resources
+        settings = resources.settings
+        self.trusted = TrustedDocuments(
+            load_manifests(settings.trusted_documents_files),
+            only=settings.trusted_documents_only,
+            max_tokens=settings.graphql_max_tokens,
+        )
+        self.graphql_transport_ws_handler_class = type(
+            "TrustedTransportWSHandler", (TrustedTransportWSHandler,), {"trusted": self.trusted}
+        )
+        self.idempotency = IdempotencyStore(
+            resources.redis, resources.keys, ttl_seconds=settings.idempotency_key_hours * 3600
+        )
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
@@ -34,6 +63,79 @@ class PrescripCareGraphQL(GraphQL[Context, None]):
         authorization = request.headers.get("authorization")
         http_response = response if isinstance(response, Response) else None
         return await build_context(self.resources, request, http_response, authorization)
+
+    async def run(  # type: ignore[override]
+        self,
+        request: Request | WebSocket,
+        context: Context | UnsetType = UNSET,
+        root_value: UnsetType | None = UNSET,
+    ) -> Response | WebSocket:
+        if not isinstance(request, Request) or idempotency.HEADER not in request.headers:
+            return await super().run(request, context, root_value)  # type: ignore[arg-type]
+        mutation = await self._mutation_fingerprint(request)
+        if mutation is None:
+            return await super().run(request, context, root_value)  # type: ignore[arg-type]
+        key = request.headers[idempotency.HEADER]
+        if not idempotency.valid_key(key):
+            return idempotency.error_response(
+                400,
+                TopLevelCode.BAD_USER_INPUT,
+                "Idempotency-Key must be 1 to 255 printable ASCII characters.",
+            )
+        context = await self.get_context(request)
+        if context.viewer is None:
+            # Anonymous mutations (register, login, refresh) run as sent: their
+            # answers hold tokens, which are not kept outside the database.
+            return await super().run(request, context, root_value)  # type: ignore[arg-type]
+        execute = partial(super().run, request, context, root_value)
+        return await self.idempotency.run(context.viewer.user_id, key, mutation, execute)
+
+    async def _mutation_fingerprint(self, request: Request) -> str | None:
+        """The fingerprint of a JSON POST of one mutation; None otherwise
+        (Strawberry then answers a malformed request as it always does)."""
+        if request.method != "POST" or "json" not in request.headers.get("content-type", ""):
+            return None
+        try:
+            data = orjson.loads(await request.body())
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        query = self.trusted.resolve(data.get("query"), data.get("extensions"))
+        if not isinstance(query, str):
+            return None
+        try:
+            document = parse(query, max_tokens=self.resources.settings.graphql_max_tokens)
+        except GraphQLError:
+            return None
+        name = data.get("operationName")
+        operation = get_operation_ast(document, name if isinstance(name, str) else None)
+        if operation is None or operation.operation is not OperationType.MUTATION:
+            return None
+        return idempotency.fingerprint(query, name, data.get("variables"))
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A GET with a persisted-query hash and no text is an API call.
+        return super().should_render_graphql_ide(request) and (
+            request.query_params.get("extensions") is None
+        )
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        outcome = self.trusted.resolve(request_data.query, request_data.extensions)
+        if isinstance(outcome, Refusal):
+            return ExecutionResult(data=None, errors=[outcome.error()])
+        request_data.query = outcome
+        return await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """The access token comes in connection_init ({"authorization":

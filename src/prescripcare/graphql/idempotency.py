@@ -1,0 +1,159 @@
+"""`Idempotency-Key` on mutations: a retry replays the first answer.
+
+A phone that loses its connection after sending `recordDose` cannot know
+whether the dose was recorded; it retries with the same key and gets the
+first response back, and the dose is recorded once. Keys belong to the
+signed-in account and last IDEMPOTENCY_KEY_HOURS. In Redis, per key: a
+pending marker (taken with SET NX, so two concurrent copies never both run)
+and then the stored response, with a fingerprint of the operation and its
+variables so the same key cannot be reused for a different request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import orjson
+from redis.asyncio import Redis
+from starlette.responses import Response
+
+from prescripcare.errors import TopLevelCode
+from prescripcare.redis import RedisKeys
+
+HEADER = "idempotency-key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+_VALID_KEY = re.compile(r"^[\x20-\x7e]{1,255}$")
+# Errors after which nothing was written and a retry must run again.
+_RETRYABLE_CODES = {TopLevelCode.INTERNAL_SERVER_ERROR.value, TopLevelCode.RATE_LIMITED.value}
+
+
+def valid_key(key: str) -> bool:
+    return bool(_VALID_KEY.match(key)) and key.strip() == key
+
+
+def fingerprint(query: str, operation_name: object, variables: object) -> str:
+    """The request as the server understood it: the document (also when sent
+    by hash), the operation and the variables, whatever their key order."""
+    canonical = orjson.dumps(
+        {"query": query, "operationName": operation_name, "variables": variables or {}},
+        option=orjson.OPT_SORT_KEYS,
+    )
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def error_response(
+    status: int, code: TopLevelCode, message: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    error: dict[str, Any] = {"message": message, "extensions": {"code": code.value}}
+    if code is TopLevelCode.BAD_USER_INPUT:
+        error["extensions"]["field"] = "Idempotency-Key"
+    return Response(
+        orjson.dumps({"errors": [error]}),
+        status_code=status,
+        media_type="application/json",
+        headers=headers,
+    )
+
+
+def _storable(response: Response) -> bool:
+    if response.status_code >= 500 or response.status_code == 429:
+        return False
+    body = getattr(response, "body", None)
+    if not isinstance(body, bytes):
+        return False
+    try:
+        errors = orjson.loads(body).get("errors") or []
+    except (orjson.JSONDecodeError, AttributeError):
+        return False
+    return not any((e.get("extensions") or {}).get("code") in _RETRYABLE_CODES for e in errors)
+
+
+class IdempotencyStore:
+    def __init__(
+        self,
+        redis: Redis,
+        keys: RedisKeys,
+        *,
+        ttl_seconds: int,
+        lock_seconds: int = 60,
+        wait_seconds: float = 5.0,
+    ) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.ttl_seconds = ttl_seconds
+        self.lock_seconds = lock_seconds
+        self.wait_seconds = wait_seconds
+
+    def _key(self, account: uuid.UUID, key: str) -> str:
+        return self.keys.key("idempotency", str(account), hashlib.sha256(key.encode()).hexdigest())
+
+    async def run(
+        self,
+        account: uuid.UUID,
+        key: str,
+        request_fingerprint: str,
+        execute: Callable[[], Awaitable[Response]],
+    ) -> Response:
+        """Execute once per (account, key); a copy that arrives while the
+        first runs waits up to `wait_seconds` for its answer, then gets 409."""
+        redis_key = self._key(account, key)
+        pending = orjson.dumps({"state": "pending", "fingerprint": request_fingerprint})
+        deadline = time.monotonic() + self.wait_seconds
+        while True:
+            if await self.redis.set(redis_key, pending, nx=True, ex=self.lock_seconds):
+                return await self._execute(redis_key, request_fingerprint, execute)
+            raw = await self.redis.get(redis_key)
+            if raw is None:
+                continue  # the first attempt failed and let go: run this one
+            record = orjson.loads(raw)
+            if record["fingerprint"] != request_fingerprint:
+                return error_response(
+                    422,
+                    TopLevelCode.IDEMPOTENCY_KEY_REUSED,
+                    "This Idempotency-Key was used for a different request; use a new key.",
+                )
+            if record["state"] == "done":
+                return Response(
+                    record["body"].encode(),
+                    status_code=record["status"],
+                    media_type=record["contentType"],
+                    headers={REPLAYED_HEADER: "true"},
+                )
+            if time.monotonic() >= deadline:
+                return error_response(
+                    409,
+                    TopLevelCode.IDEMPOTENCY_KEY_IN_PROGRESS,
+                    "A request with this Idempotency-Key is still running; retry shortly.",
+                    headers={"Retry-After": "1"},
+                )
+            await asyncio.sleep(0.05)
+
+    async def _execute(
+        self, redis_key: str, request_fingerprint: str, execute: Callable[[], Awaitable[Response]]
+    ) -> Response:
+        try:
+            response = await execute()
+        except Exception:
+            # Refused before execution (a malformed body): nothing was
+            # written. A cancelled request keeps its marker until it expires,
+            # as it may have committed.
+            await self.redis.delete(redis_key)
+            raise
+        if not _storable(response):
+            await self.redis.delete(redis_key)
+            return response
+        record = {
+            "state": "done",
+            "fingerprint": request_fingerprint,
+            "status": response.status_code,
+            "contentType": response.media_type or "application/json",
+            "body": bytes(response.body).decode(),
+        }
+        await self.redis.set(redis_key, orjson.dumps(record), ex=self.ttl_seconds)
+        return response
