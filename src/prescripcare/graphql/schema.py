@@ -25,6 +25,7 @@ from prescripcare.graphql.scalars import SCALAR_OVERRIDES
 from prescripcare.patients.mutations import PatientMutation
 from prescripcare.patients.queries import PatientQuery
 from prescripcare.prescriptions.mutations import PrescriptionMutation
+from prescripcare.privacy.mutations import PrivacyMutation
 from prescripcare.reminders.mutations import DeviceMutation
 from prescripcare.reminders.subscription import ReminderSubscription
 from prescripcare.settings import Settings
@@ -32,7 +33,14 @@ from prescripcare.settings import Settings
 Query = merge_types("Query", (AuthQuery, PatientQuery, DrugQuery))
 Mutation = merge_types(
     "Mutation",
-    (AuthMutation, PatientMutation, PrescriptionMutation, DoseMutation, DeviceMutation),
+    (
+        AuthMutation,
+        PatientMutation,
+        PrescriptionMutation,
+        DoseMutation,
+        DeviceMutation,
+        PrivacyMutation,
+    ),
 )
 
 
