@@ -19,6 +19,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.engine import Connection
 
+# The envelope is versioned (its first byte), so importing the application's
+# sealing code here stays valid for envelopes this revision wrote.
 from prescripcare.encryption.columns import NoKeyringError, keyring_of
 from prescripcare.encryption.envelope import blind_index, open_sealed, seal
 from prescripcare.encryption.keys import Keyring, keyring_from_settings

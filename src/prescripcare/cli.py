@@ -261,7 +261,7 @@ async def _rotate_key(settings: Settings, batch_size: int) -> None:
         await engine.dispose()
     for where, count in report.rotated.items():
         print(f"{where}: {count} re-encrypted")
-    print(f"{report.total} values now under key {keyring.current.id.hex()}")
+    print(f"{report.total} values re-encrypted; all now under key {keyring.current.id.hex()}")
 
 
 def _blind_index_key(settings: Settings) -> None:

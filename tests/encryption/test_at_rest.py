@@ -15,6 +15,7 @@ from prescripcare.prescriptions.models import InteractionOverride
 from prescripcare.resources import Resources
 from tests.conftest import GraphQLClient
 from tests.encryption.conftest import BIRTH, EMAIL, OVERRIDE, PHONE, SIG, STOPPED, Record
+from tests.patients.documents import UPDATE_PATIENT
 
 READ_BACK = """
 query Patient($id: ID!) {
@@ -101,3 +102,22 @@ async def test_encrypted_columns_refuse_value_comparisons() -> None:
     # Ciphertexts are random: such a query would silently find nothing.
     with pytest.raises(TypeError, match="blind index"):
         select(Patient).where(Patient.phone == PHONE)  # type: ignore[arg-type]
+
+
+async def test_the_sms_stop_lookup_follows_the_phone_number(
+    gql: GraphQLClient, resources: Resources, record: Record
+) -> None:
+    async def found(number: str) -> list[str]:
+        async with resources.sessions() as s:
+            rows = await s.scalars(select(Patient).where(Patient.phone_blind_index == number))
+            return [p.name for p in rows]
+
+    assert await found(PHONE) == ["Ada Lovelace"]
+    changed = await gql.data(
+        UPDATE_PATIENT,
+        {"id": record.patient_id, "input": {"phone": "+442079460888"}},
+        token=record.doctor.token,
+    )
+    assert changed["updatePatient"]["errors"] == []
+    assert await found(PHONE) == []
+    assert await found("+442079460888") == ["Ada Lovelace"]

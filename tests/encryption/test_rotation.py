@@ -107,12 +107,12 @@ async def test_rotation_reencrypts_everything_and_login_still_works(
     done = _rotate_cli(migrated, tmp_path, "--batch-size", "1", **keys)
     assert done.returncode == 0, done.stderr
     assert "patients.phone: 1 re-encrypted" in done.stdout
-    assert f"7 values now under key {_id(KEY_B).hex()}" in done.stdout
+    assert f"7 values re-encrypted; all now under key {_id(KEY_B).hex()}" in done.stdout
     assert all(ids == {_id(KEY_B)} for ids in (await _key_ids(resources)).values())
 
     again = _rotate_cli(migrated, tmp_path, **keys)
     assert again.returncode == 0, again.stderr
-    assert "0 values now under key" in again.stdout
+    assert "0 values re-encrypted" in again.stdout
 
     # B alone (A retired for good) reads every value, and login finds the user.
     only_b = reader(_settings(migrated, encryption_key=KEY_B, blind_index_key=PINNED))
@@ -190,3 +190,17 @@ async def test_rotation_refuses_values_under_an_unknown_key(
         await engine.dispose()
     # Checked before anything changed.
     assert all(ids == {_id(KEY_A)} for ids in (await _key_ids(resources)).values())
+
+
+def test_blind_index_key_prints_the_key_to_pin(migrated: Settings, tmp_path: Path) -> None:
+    shown = subprocess.run(
+        [*CLI, "blind-index-key"],
+        env=cli_env(migrated),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip() == PINNED
+    assert "derived from ENCRYPTION_KEY" in shown.stderr

@@ -82,6 +82,8 @@ class Keyring:
         retired: dict[bytes, DataKey] = {}
         for raw in old or []:
             key = DataKey.from_raw(raw)
+            if key.id == primary.id and raw != current:
+                raise InvalidKeyError("two keys share an id: generate another ENCRYPTION_KEY")
             if key.id != primary.id:
                 retired[key.id] = key
         return cls(
