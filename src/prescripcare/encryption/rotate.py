@@ -89,7 +89,8 @@ async def rotate(
         raise RotationRefused(
             "BLIND_INDEX_KEY is not set: the blind index behind e-mail lookups is derived from "
             "ENCRYPTION_KEY and would change with it, and logins would fail. Set BLIND_INDEX_KEY "
-            "to the key in use now (`prescripcare blind-index-key` prints it) and run again."
+            "to the key the stored lookups were made with (`prescripcare blind-index-key`, run "
+            "with the ENCRYPTION_KEY from before the rotation, prints it) and run again."
         )
     columns = encrypted_columns()
     # Refuse before changing anything, not half-way through.
