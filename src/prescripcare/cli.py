@@ -246,6 +246,35 @@ def _dev(args: argparse.Namespace) -> None:
             print("stopped", flush=True)
 
 
+async def _rotate_key(settings: Settings, batch_size: int) -> None:
+    from prescripcare.db import create_engine
+    from prescripcare.encryption.keys import keyring_from_settings
+    from prescripcare.encryption.rotate import RotationRefused, rotate
+
+    keyring = keyring_from_settings(settings)
+    engine = create_engine(settings)
+    try:
+        report = await rotate(engine, keyring, batch_size=batch_size)
+    except RotationRefused as exc:
+        raise SystemExit(f"prescripcare: rotate-key refused, nothing changed: {exc}") from None
+    finally:
+        await engine.dispose()
+    for where, count in report.rotated.items():
+        print(f"{where}: {count} re-encrypted")
+    print(f"{report.total} values re-encrypted; all now under key {keyring.current.id.hex()}")
+
+
+def _blind_index_key(settings: Settings) -> None:
+    from prescripcare.encryption.keys import encode_key, keyring_from_settings
+
+    keyring = keyring_from_settings(settings)
+    origin = (
+        "BLIND_INDEX_KEY" if keyring.blind_index_key_explicit else "derived from ENCRYPTION_KEY"
+    )
+    print(f"# blind-index key in use ({origin}); keep it as BLIND_INDEX_KEY", file=sys.stderr)
+    print(encode_key(keyring.blind_index_key))
+
+
 def _export_schema(output: str | None) -> None:
     from prescripcare.graphql.schema import export_sdl
 
@@ -321,6 +350,13 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("sources", nargs="+", type=Path, metavar="operations.graphql")
     build.add_argument("--output", help="write to this file instead of stdout")
 
+    rotate = sub.add_parser(
+        "rotate-key", help="re-encrypt every encrypted value under ENCRYPTION_KEY"
+    )
+    rotate.add_argument("--batch-size", type=int, default=500, help="values per transaction")
+
+    sub.add_parser("blind-index-key", help="print the blind-index key in use, to pin it")
+
     dev = sub.add_parser("dev", help="embedded PostgreSQL and Redis, demo data, GraphiQL")
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int)
@@ -358,6 +394,12 @@ def main(argv: list[str] | None = None) -> None:
         elif args.command == "import-interactions":
             content = _read_text(args.file)
             _run(lambda: _import_interactions(settings, content, args.licence))
+        elif args.command == "rotate-key":
+            if args.batch_size < 1:
+                raise SystemExit("prescripcare: --batch-size must be at least 1")
+            _run(lambda: _rotate_key(settings, args.batch_size))
+        elif args.command == "blind-index-key":
+            _blind_index_key(settings)
         elif args.command == "create-user":
             password = _read_password(args)
             _run(lambda: _create_user(settings, args.email, args.role, password))

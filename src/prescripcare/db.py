@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlmodel import SQLModel
 
+from prescripcare.encryption.columns import attach_keyring
+from prescripcare.encryption.keys import keyring_from_settings
 from prescripcare.settings import Settings
 
 # Stable constraint names, so Alembic migrations can refer to them.
@@ -45,7 +47,7 @@ def async_url(database_url: str) -> URL:
 
 def create_engine(settings: Settings, *, database_url: str | None = None) -> AsyncEngine:
     url = async_url(database_url or settings.require_database_url())
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
@@ -53,6 +55,9 @@ def create_engine(settings: Settings, *, database_url: str | None = None) -> Asy
         # Every timestamp is UTC in the database, whatever the server's default.
         connect_args={"server_settings": {"timezone": "UTC", "application_name": "prescripcare"}},
     )
+    # Encrypted columns find their keys through the engine (see encryption.columns).
+    attach_keyring(engine, keyring_from_settings(settings))
+    return engine
 
 
 def create_session_factory(engine: AsyncEngine) -> SessionFactory:

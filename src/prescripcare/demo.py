@@ -52,7 +52,7 @@ CLINIC_PATIENTS = (
 
 async def _user(session: AsyncSession, email: str) -> User | None:
     return (
-        await session.execute(select(User).where(col(User.email) == email))
+        await session.execute(select(User).where(col(User.email_blind_index) == email))
     ).scalar_one_or_none()
 
 

@@ -17,6 +17,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Only ever used in development; production refuses it (see _check_production).
 DEV_JWT_SECRET = "development-only-jwt-secret-do-not-use-in-production"
+# Development's field-encryption key when ENCRYPTION_KEY is unset; production
+# refuses it. 32 bytes, URL-safe base64, like every key.
+DEV_ENCRYPTION_KEY = "ZGV2ZWxvcG1lbnQtb25seS1lbmNyeXB0aW9uLWtleSE="
 MIN_SECRET_LENGTH = 32
 
 
@@ -109,6 +112,13 @@ class Settings(BaseSettings):
     trusted_documents_only: bool = False
     trusted_documents_files: str = ""
 
+    # Field encryption (docs/encryption.md). Keys retired by a rotation,
+    # comma-separated, read until `prescripcare rotate-key` has re-encrypted
+    # everything; and the key of the blind index behind e-mail and phone
+    # lookups (derived from ENCRYPTION_KEY when unset).
+    encryption_keys_old: SecretStr | None = None
+    blind_index_key: SecretStr | None = None
+
     @field_validator("database_url")
     @classmethod
     def _plain_postgres_url(cls, value: str | None) -> str | None:
@@ -166,6 +176,21 @@ class Settings(BaseSettings):
             raise ValueError("ENCRYPTION_KEY must encode exactly 32 random bytes")
         return value
 
+    @field_validator("encryption_keys_old", "blind_index_key")
+    @classmethod
+    def _more_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        for part in value.get_secret_value().split(","):
+            if part.strip():
+                try:
+                    raw = base64.urlsafe_b64decode(part.strip().encode())
+                except (binascii.Error, ValueError) as exc:
+                    raise ValueError("each key must be URL-safe base64") from exc
+                if len(raw) != 32:
+                    raise ValueError("each key must encode exactly 32 random bytes")
+        return value
+
     @model_validator(mode="after")
     def _check_production(self) -> Settings:
         if not self.is_production:
@@ -186,10 +211,24 @@ class Settings(BaseSettings):
             problems.append("JWT_SECRET is weak: too few distinct characters")
         if self.encryption_key is None:
             problems.append("ENCRYPTION_KEY is required in production (32 random bytes, base64)")
+        elif self.encryption_key.get_secret_value() == DEV_ENCRYPTION_KEY:
+            problems.append("ENCRYPTION_KEY is the development key: generate a random one")
         if self.argon2_memory_kib < 19456:
             problems.append("ARGON2_MEMORY_KIB below 19456 is too weak for production")
         if problems:
             raise ValueError("; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _rotation_keeps_lookups(self) -> Settings:
+        # A derived blind-index key changes with ENCRYPTION_KEY: once an old
+        # key is listed, every e-mail lookup (login) would quietly miss.
+        if self.encryption_keys_old is not None and self.blind_index_key is None:
+            raise ValueError(
+                "ENCRYPTION_KEYS_OLD is set but BLIND_INDEX_KEY is not: set BLIND_INDEX_KEY to "
+                "the key in use before the rotation (`prescripcare blind-index-key` with the old "
+                "ENCRYPTION_KEY prints it), or logins will fail"
+            )
         return self
 
     @property

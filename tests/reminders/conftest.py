@@ -31,7 +31,10 @@ async def dose(gql: GraphQLClient, resources: Resources, doctor: Account) -> str
             update(Patient)
             .where(Patient.id == pid)
             .values(
-                phone="+442079460123", email="rem@example.org", reminder_channels=["SMS", "EMAIL"]
+                phone="+442079460123",
+                phone_blind_index="+442079460123",
+                email="rem@example.org",
+                reminder_channels=["SMS", "EMAIL"],
             )
         )
     out = await gql.data(PRESCRIBE, prescription(str(pid), "6809"), token=doctor.token)

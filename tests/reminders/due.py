@@ -6,10 +6,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from prescripcare.encryption.columns import EncryptedText
+
 PHONE = "+442079460123"
+# The phone column is encrypted: the raw statements bind it through its type.
+_PHONE = bindparam("phone", type_=EncryptedText("patients.phone"))
 
 
 async def sms_doses_due(
@@ -32,7 +36,7 @@ async def sms_doses_due(
                 "INSERT INTO patients (id, name, timezone, phone, reminder_channels, created_at, "
                 "updated_at) VALUES (:patient, 'Due Doses', :tz, :phone, ARRAY['SMS'], "
                 ":now, :now)"
-            ),
+            ).bindparams(_PHONE),
             {**ids, "tz": timezone, "phone": PHONE, "now": now},
         )
     else:
@@ -40,7 +44,7 @@ async def sms_doses_due(
             text(
                 "UPDATE patients SET phone = :phone, reminder_channels = ARRAY['SMS'] "
                 "WHERE id = :patient"
-            ),
+            ).bindparams(_PHONE),
             {**ids, "phone": PHONE},
         )
     await session.execute(

@@ -97,7 +97,9 @@ async def test_update_patient_records_consent(
 
     pid = str(await patient(resources, doctor, "Consent", timezone="Europe/London"))
     async with transaction(resources.sessions) as session:
-        await session.execute(update(Patient).values(phone="+442079460123"))
+        await session.execute(
+            update(Patient).values(phone="+442079460123", phone_blind_index="+442079460123")
+        )
     await gql.data(
         UPDATE_PATIENT,
         {"id": pid, "input": {"reminderChannels": ["SMS", "PUSH"]}},

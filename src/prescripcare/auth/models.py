@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlmodel import Field, SQLModel
 
 from prescripcare.db import utc_column
+from prescripcare.encryption.columns import BlindIndex, EncryptedText, index_blindly
 
 
 class Role(StrEnum):
@@ -26,13 +27,18 @@ class User(SQLModel, table=True):
         CheckConstraint(
             "role IN ('PATIENT', 'CAREGIVER', 'CLINICIAN', 'ADMIN')", name="role_known"
         ),
-        # E-mail addresses are stored normalised (lower case), so this is the
-        # case-insensitive uniqueness the sign-up flow promises.
-        Index("uq_users_email", "email", unique=True),
+        # E-mail addresses are normalised (lower case) before they are
+        # hashed, so this is the case-insensitive uniqueness the sign-up flow
+        # promises; the encrypted address itself cannot be indexed.
+        Index("uq_users_email_blind_index", "email_blind_index", unique=True),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=Column(UUID, primary_key=True))
-    email: str = Field(sa_column=Column(String(254), nullable=False))
+    email: str = Field(sa_column=Column(EncryptedText("users.email"), nullable=False))
+    # Written from `email` on every flush: the login lookup and the uniqueness.
+    email_blind_index: str | bytes | None = Field(
+        default=None, sa_column=Column(BlindIndex("users.email"), nullable=False)
+    )
     password_hash: str = Field(sa_column=Column(String(255), nullable=False))
     role: str = Field(sa_column=Column(String(16), nullable=False))
     name: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
@@ -59,3 +65,6 @@ class RefreshToken(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=utc_column())
     used_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     revoked_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+index_blindly(User, "email", "email_blind_index")

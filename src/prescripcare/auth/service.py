@@ -68,7 +68,9 @@ class AuthService:
         self.refresh_lifetime = timedelta(days=settings.refresh_token_days)
 
     async def _email_in_use(self, session: AsyncSession, email: str) -> bool:
-        found = await session.execute(select(col(User.id)).where(col(User.email) == email))
+        found = await session.execute(
+            select(col(User.id)).where(col(User.email_blind_index) == email)
+        )
         return found.first() is not None
 
     async def _new_user(
@@ -158,7 +160,9 @@ class AuthService:
         address = email.strip().lower()
         user = (
             await session.execute(
-                select(User).where(col(User.email) == address, col(User.disabled_at).is_(None))
+                select(User).where(
+                    col(User.email_blind_index) == address, col(User.disabled_at).is_(None)
+                )
             )
         ).scalar_one_or_none()
         # The hash is always verified, so an unknown e-mail costs the same time.

@@ -39,7 +39,8 @@ class PatientByUserIdLoader(SessionLoader[uuid.UUID, Patient | None]):
 
 
 class _LinkedUsersByPatientIdLoader(SessionLoader[uuid.UUID, list[User]]):
-    """Users attached to a patient through a link table, ordered by e-mail."""
+    """Users attached to a patient through a link table, ordered by e-mail
+    (in Python: the stored address is encrypted)."""
 
     link: type[CaregiverLink] | type[CareTeamMember]
     user_column: str
@@ -53,9 +54,8 @@ class _LinkedUsersByPatientIdLoader(SessionLoader[uuid.UUID, list[User]]):
             .join(User, col(User.id) == getattr(self.link, self.user_column))
             .join(Patient, col(Patient.id) == patient_id)
             .where(patient_id.in_(keys), visible_patients(self.viewer))
-            .order_by(col(User.email))
         )
-        pairs = [(row[0], row[1]) for row in rows]
+        pairs = sorted(((row[0], row[1]) for row in rows), key=lambda r: (r[1].email, r[1].id))
         return [[u for _, u in group] for group in many_per_key(keys, pairs, lambda r: r[0])]
 
 

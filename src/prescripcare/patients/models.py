@@ -9,7 +9,6 @@ from enum import StrEnum
 from sqlalchemy import (
     CheckConstraint,
     Column,
-    Date,
     ForeignKey,
     Index,
     String,
@@ -20,6 +19,12 @@ from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlmodel import Field, SQLModel
 
 from prescripcare.db import utc_column
+from prescripcare.encryption.columns import (
+    BlindIndex,
+    EncryptedDate,
+    EncryptedText,
+    index_blindly,
+)
 
 
 class ReminderChannel(StrEnum):
@@ -41,6 +46,8 @@ class Patient(SQLModel, table=True):
         # `patients` pages by (name, id); this index serves both the order and
         # the keyset predicate.
         Index("ix_patients_name_id", "name", "id"),
+        # The SMS STOP webhook finds patients by the sender's number.
+        Index("ix_patients_phone_blind_index", "phone_blind_index"),
         Index(
             "ix_patients_name_trgm",
             "name",
@@ -58,10 +65,22 @@ class Patient(SQLModel, table=True):
         ),
     )
     name: str = Field(sa_column=Column(String(200), nullable=False))
-    date_of_birth: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    # Direct identifiers are encrypted; the name is not, so it stays
+    # searchable and sortable (docs/encryption.md).
+    date_of_birth: date | None = Field(
+        default=None, sa_column=Column(EncryptedDate("patients.date_of_birth"), nullable=True)
+    )
     timezone: str = Field(sa_column=Column(String(64), nullable=False))
-    phone: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
-    email: str | None = Field(default=None, sa_column=Column(String(254), nullable=True))
+    phone: str | None = Field(
+        default=None, sa_column=Column(EncryptedText("patients.phone"), nullable=True)
+    )
+    # Written from `phone` on every flush (the SMS STOP lookup).
+    phone_blind_index: str | bytes | None = Field(
+        default=None, sa_column=Column(BlindIndex("patients.phone"), nullable=True)
+    )
+    email: str | None = Field(
+        default=None, sa_column=Column(EncryptedText("patients.email"), nullable=True)
+    )
     reminder_channels: list[str] = Field(
         default_factory=list,
         sa_column=Column(ARRAY(String(8)), nullable=False, server_default=text("'{}'")),
@@ -74,6 +93,9 @@ class Patient(SQLModel, table=True):
     )
     created_at: datetime = Field(sa_column=utc_column())
     updated_at: datetime = Field(sa_column=utc_column())
+
+
+index_blindly(Patient, "phone", "phone_blind_index")
 
 
 class CaregiverLink(SQLModel, table=True):

@@ -246,7 +246,7 @@ async def _user_with_role(
     user = (
         await session.execute(
             select(User).where(
-                col(User.email) == address,
+                col(User.email_blind_index) == address,
                 col(User.role) == role.value,
                 col(User.disabled_at).is_(None),
             )

@@ -24,6 +24,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlmodel import Field, SQLModel
 
 from prescripcare.db import utc_column
+from prescripcare.encryption.columns import EncryptedText
 
 
 class PrescriptionStatus(StrEnum):
@@ -66,7 +67,10 @@ class Prescription(SQLModel, table=True):
     )
     dose_quantity: float = Field(sa_column=Column(Float, nullable=False))
     dose_unit: str = Field(sa_column=Column(String(50), nullable=False))
-    sig: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # Free text written about the patient's care is encrypted (docs/encryption.md).
+    sig: str | None = Field(
+        default=None, sa_column=Column(EncryptedText("prescriptions.sig"), nullable=True)
+    )
     start_date: date = Field(sa_column=Column(Date, nullable=False))
     end_date: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     quantity: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
@@ -85,7 +89,9 @@ class Prescription(SQLModel, table=True):
     every_days: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
     as_needed: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
     status: str = Field(sa_column=Column(String(16), nullable=False))
-    status_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    status_reason: str | None = Field(
+        default=None, sa_column=Column(EncryptedText("prescriptions.status_reason"), nullable=True)
+    )
     status_changed_by: uuid.UUID | None = Field(
         default=None, sa_column=_uuid_fk("users.id", nullable=True, ondelete="SET NULL")
     )
@@ -108,7 +114,9 @@ class InteractionOverride(SQLModel, table=True):
     acknowledged_by: uuid.UUID | None = Field(
         default=None, sa_column=_uuid_fk("users.id", nullable=True, ondelete="SET NULL")
     )
-    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    reason: str | None = Field(
+        default=None, sa_column=Column(EncryptedText("interaction_overrides.reason"), nullable=True)
+    )
     created_at: datetime = Field(sa_column=utc_column())
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from prescripcare.db import SessionFactory, transaction
 from prescripcare.doses.schedule import local_instant
+from prescripcare.encryption.columns import EncryptedText
 from prescripcare.realtime.events import Event, EventKind
 from prescripcare.reminders.channels import (
     Channel,
@@ -104,7 +105,8 @@ RETURNING id
 
 _DETAILS = text("""
 SELECT r.id, r.kind, r.channel, r.attempts, r.due_at, r.patient_id, r.dose_id,
-       d.status AS dose_status, p.phone, coalesce(u.email, p.email) AS email, p.timezone,
+       d.status AS dose_status, p.phone, p.email AS patient_email, u.email AS user_email,
+       p.timezone,
        c.name AS drug_name
 FROM reminders r
 JOIN patients p ON p.id = r.patient_id
@@ -113,7 +115,12 @@ LEFT JOIN prescriptions rx ON rx.id = d.prescription_id
 LEFT JOIN drug_concepts c ON c.rxcui = rx.rxcui
 LEFT JOIN users u ON r.recipient <> 'patient' AND CAST(u.id AS text) = r.recipient
 WHERE r.id = ANY(:ids)
-""")
+""").columns(
+    # Decrypted on the way out, like the ORM columns they are.
+    phone=EncryptedText("patients.phone"),
+    patient_email=EncryptedText("patients.email"),
+    user_email=EncryptedText("users.email"),
+)
 
 _FINISH = text("""
 UPDATE reminders SET status = :status, provider_message_id = :message_id, last_error = :error,
@@ -284,7 +291,7 @@ async def _send_one(
     channel = channels.get(r.channel)
     if channel is None:
         return {**done, "status": ReminderState.FAILED.value, "error": "channel disabled"}
-    address = {"SMS": r.phone, "EMAIL": r.email}.get(r.channel)
+    address = {"SMS": r.phone, "EMAIL": r.user_email or r.patient_email}.get(r.channel)
     message = Message(
         reminder_id=r.id,
         patient_id=r.patient_id,

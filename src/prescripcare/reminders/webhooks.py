@@ -79,7 +79,9 @@ async def twilio_inbound(request: Request) -> Response:
         async with transaction(resources.sessions) as session:
             patients = list(
                 await session.scalars(
-                    select(Patient).where(col(Patient.phone) == form["From"]).with_for_update()
+                    select(Patient)
+                    .where(col(Patient.phone_blind_index) == form["From"])
+                    .with_for_update()
                 )
             )
             for patient in patients:

@@ -1,0 +1,1 @@
+"""Field-level encryption of direct identifiers (see docs/encryption.md)."""
