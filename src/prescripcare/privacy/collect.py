@@ -33,7 +33,10 @@ REFERENCE_TABLES = frozenset(
 )
 # Secrets are held about the patient but never handed out, even to them: a
 # hash of a password or token is of no use to its owner and of use to a thief.
+# Blind indexes are keyed hashes for lookups: derived data, and a guessing
+# oracle for whoever holds one.
 SECRET_COLUMNS = frozenset({"password_hash", "token_hash"})
+SECRET_SUFFIXES = ("_blind_index",)
 
 Row = dict[str, Any]
 
@@ -99,4 +102,8 @@ async def rows_about_patient(
 
 
 def without_secrets(row: Row) -> Row:
-    return {k: v for k, v in row.items() if k not in SECRET_COLUMNS}
+    return {
+        k: v
+        for k, v in row.items()
+        if k not in SECRET_COLUMNS and not k.endswith(SECRET_SUFFIXES)
+    }

@@ -7,6 +7,7 @@ the RxNorm codes so a person can read it without our catalog.
 
 from __future__ import annotations
 
+import base64
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -95,6 +96,8 @@ def export_document(
 def _default(value: object) -> object:
     if isinstance(value, uuid.UUID):
         return str(value)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
     raise TypeError(f"not serialisable: {type(value).__name__}")
 
 
