@@ -103,7 +103,5 @@ async def rows_about_patient(
 
 def without_secrets(row: Row) -> Row:
     return {
-        k: v
-        for k, v in row.items()
-        if k not in SECRET_COLUMNS and not k.endswith(SECRET_SUFFIXES)
+        k: v for k, v in row.items() if k not in SECRET_COLUMNS and not k.endswith(SECRET_SUFFIXES)
     }
