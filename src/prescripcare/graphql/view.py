@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from cross_web import AsyncHTTPRequestAdapter
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
 from prescripcare.auth.viewer import viewer_from_token
 from prescripcare.graphql.context import Context, bearer_token, build_context
 from prescripcare.graphql.schema import build_schema
+from prescripcare.ratelimit.guard import GraphQLRequest, RateLimited, RequestGuard
+from prescripcare.ratelimit.http import client_ip, rate_limited_response
 from prescripcare.resources import Resources
 
 
@@ -27,6 +32,36 @@ class PrescripCareGraphQL(GraphQL[Context, None]):
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
         )
         self.resources = resources
+        self.guard = RequestGuard(
+            resources.settings, resources.redis, resources.keys, resources.clock
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except RateLimited as limited:
+            await rate_limited_response(limited.retry_after)(scope, receive, send)
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Response,
+    ) -> Any:
+        """Counts the request against its rate limits before executing it;
+        over a limit, nothing executes (the 429 is sent by __call__)."""
+        batch = request_data if isinstance(request_data, list) else [request_data]
+        await self.guard.check(
+            client_ip(request),
+            context.viewer.user_id if context.viewer else None,
+            [GraphQLRequest(d.query, d.variables, d.operation_name) for d in batch],
+        )
+        return await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
@@ -38,6 +73,12 @@ class PrescripCareGraphQL(GraphQL[Context, None]):
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """The access token comes in connection_init ({"authorization":
         "Bearer ..."}) and is checked like HTTP's; no valid token, no socket."""
+        try:
+            await self.guard.check(client_ip(context.request), None, [])
+        except RateLimited as limited:
+            raise ConnectionRejectionError(
+                {"code": "RATE_LIMITED", "retryAfter": limited.retry_after}
+            ) from None
         params = context.connection_params or {}
         header = params.get("authorization") or params.get("Authorization")
         token = bearer_token(header) if isinstance(header, str) else None
