@@ -1,6 +1,12 @@
 """Imports every table module, so the metadata knows the whole schema."""
 
-from prescripcare.auth.models import RefreshToken, User
+from prescripcare.auth.models import (
+    PasswordResetToken,
+    RecoveryCode,
+    RefreshToken,
+    TwoFactor,
+    User,
+)
 from prescripcare.doses.models import Dose, DoseRecord
 from prescripcare.drugs.models import (
     DrugAtcCode,
@@ -36,9 +42,12 @@ __all__ = [
     "DrugSearchTerm",
     "Fill",
     "InteractionOverride",
+    "PasswordResetToken",
     "Patient",
     "Prescription",
+    "RecoveryCode",
     "RefreshToken",
     "Reminder",
+    "TwoFactor",
     "User",
 ]

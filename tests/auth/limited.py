@@ -1,10 +1,11 @@
-"""Applications with rate limits switched on, over the suite's PostgreSQL and
-Redis (the ordinary `app` keeps them off so other tests are not throttled)."""
+"""Applications with other settings (rate limits on, SendGrid) over the
+suite's PostgreSQL and Redis; the ordinary `app` keeps rate limits off so
+other tests are not throttled."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import httpx
@@ -17,14 +18,18 @@ from prescripcare.settings import Settings
 
 
 @asynccontextmanager
-async def limited_app(
-    settings: Settings, clock: SettableClock, **limits: Any
+async def custom_app(
+    settings: Settings, clock: SettableClock, **overrides: Any
 ) -> AsyncIterator[Starlette]:
-    application = create_app(
-        settings.model_copy(update={"rate_limit_enabled": True, **limits}), clock=clock
-    )
+    application = create_app(settings.model_copy(update=overrides), clock=clock)
     async with LifespanManager(application):
         yield application
+
+
+def limited_app(
+    settings: Settings, clock: SettableClock, **limits: Any
+) -> AbstractAsyncContextManager[Starlette]:
+    return custom_app(settings, clock, rate_limit_enabled=True, **limits)
 
 
 def client_from(app: Starlette, ip: str) -> httpx.AsyncClient:

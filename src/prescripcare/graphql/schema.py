@@ -16,6 +16,8 @@ from strawberry.tools import merge_types
 
 from prescripcare.auth.mutations import AuthMutation
 from prescripcare.auth.queries import AuthQuery
+from prescripcare.auth.reset_mutations import PasswordResetMutation
+from prescripcare.auth.twofactor_mutations import TwoFactorMutation
 from prescripcare.doses.mutations import DoseMutation
 from prescripcare.drugs.queries import DrugQuery
 from prescripcare.graphql.presenter import ErrorPresenter
@@ -30,7 +32,15 @@ from prescripcare.settings import Settings
 Query = merge_types("Query", (AuthQuery, PatientQuery, DrugQuery))
 Mutation = merge_types(
     "Mutation",
-    (AuthMutation, PatientMutation, PrescriptionMutation, DoseMutation, DeviceMutation),
+    (
+        AuthMutation,
+        PatientMutation,
+        PrescriptionMutation,
+        DoseMutation,
+        DeviceMutation,
+        PasswordResetMutation,
+        TwoFactorMutation,
+    ),
 )
 
 
