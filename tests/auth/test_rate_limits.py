@@ -9,17 +9,24 @@ from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 from sqlalchemy import func, select
 from starlette.applications import Starlette
+from starlette.testclient import TestClient, WebSocketDenialResponse
 
+from prescripcare.app import create_app
 from prescripcare.auth.models import RefreshToken, Role
 from prescripcare.clock import SettableClock
+from prescripcare.ratelimit.guard import GraphQLRequest, RequestGuard
 from prescripcare.ratelimit.rate import Rate
+from prescripcare.redis import RedisKeys
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings, load_settings
 from tests.auth.documents import LOGIN, ME
 from tests.auth.limited import client_from, limited_app
+from tests.conftest import START
 from tests.factories import PASSWORD, Account, account
+from tests.test_settings import GOOD
 
 ATTACKER, VICTIM_HOME = "203.0.113.66", "198.51.100.7"
 
@@ -161,9 +168,41 @@ async def test_limits_are_off_in_development_unless_enabled(
 
 def test_limits_default_on_in_production_and_parse_as_rates() -> None:
     assert load_settings().rate_limits_on is False
+    assert load_settings(**GOOD).rate_limits_on is True
+    assert load_settings(**GOOD, rate_limit_enabled=False).rate_limits_on is False
     assert Rate.parse("10/15m") == Rate(10, 15 * 60_000)
     assert Rate.parse("50/1h").interval_ms == 72_000
     with pytest.raises(ValueError, match="is not a rate"):
         Rate.parse("ten per minute")
     with pytest.raises(Exception, match="RATE_LIMIT_AUTH_IP"):
         load_settings(rate_limit_auth_ip="0/1m")
+
+
+def test_a_socket_flood_is_refused_before_the_upgrade(migrated: Settings) -> None:
+    settings = migrated.model_copy(update={"rate_limit_enabled": True, "rate_limit_ip": "2/1m"})
+    with TestClient(create_app(settings)) as http:
+        for _ in range(2):
+            with http.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+                assert ws.accepted_subprotocol == "graphql-transport-ws"
+        with (
+            pytest.raises(WebSocketDenialResponse) as refused,
+            http.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]),
+        ):
+            pass
+    assert refused.value.status_code == 429
+    assert refused.value.headers["Retry-After"] == "30"
+
+
+async def test_limits_fail_open_when_redis_is_down(migrated: Settings) -> None:
+    settings = migrated.model_copy(update={"rate_limit_enabled": True})
+    broken = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
+    guard = RequestGuard(settings, broken, RedisKeys("x"), SettableClock(START))
+    login = GraphQLRequest(LOGIN, {"email": "a@b.example", "password": "p"}, None)
+    assert [h.key.split(":")[2] for h in guard.hits("192.0.2.9", None, [login])] == [
+        "ip",
+        "auth-ip",
+        "target-ip",
+        "target",
+    ]
+    await guard.check("192.0.2.9", None, [login])  # logged, not raised
+    await broken.aclose()

@@ -19,7 +19,7 @@ from prescripcare.auth.viewer import viewer_from_token
 from prescripcare.graphql.context import Context, bearer_token, build_context
 from prescripcare.graphql.schema import build_schema
 from prescripcare.ratelimit.guard import GraphQLRequest, RateLimited, RequestGuard
-from prescripcare.ratelimit.http import client_ip, rate_limited_response
+from prescripcare.ratelimit.http import client_ip, deny_websocket, rate_limited_response
 from prescripcare.resources import Resources
 
 
@@ -37,6 +37,15 @@ class PrescripCareGraphQL(GraphQL[Context, None]):
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            # A socket handshake counts once against its IP, refused with a
+            # 429 before the upgrade: reconnect storms cost no database work.
+            socket = WebSocket(scope, receive, send)
+            try:
+                await self.guard.check(client_ip(socket), None, [])
+            except RateLimited as limited:
+                await deny_websocket(socket, limited.retry_after)
+                return
         try:
             await super().__call__(scope, receive, send)
         except RateLimited as limited:
@@ -73,12 +82,6 @@ class PrescripCareGraphQL(GraphQL[Context, None]):
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """The access token comes in connection_init ({"authorization":
         "Bearer ..."}) and is checked like HTTP's; no valid token, no socket."""
-        try:
-            await self.guard.check(client_ip(context.request), None, [])
-        except RateLimited as limited:
-            raise ConnectionRejectionError(
-                {"code": "RATE_LIMITED", "retryAfter": limited.retry_after}
-            ) from None
         params = context.connection_params or {}
         header = params.get("authorization") or params.get("Authorization")
         token = bearer_token(header) if isinstance(header, str) else None

@@ -12,6 +12,7 @@ as hashes.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import uuid
 from collections.abc import Mapping
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from prescripcare.clock import Clock
 from prescripcare.ratelimit.fields import RootField, root_fields
@@ -26,6 +28,8 @@ from prescripcare.ratelimit.gcra import Hit, RateLimiter
 from prescripcare.ratelimit.rate import Rate
 from prescripcare.redis import RedisKeys
 from prescripcare.settings import Settings
+
+log = logging.getLogger("prescripcare.ratelimit")
 
 AUTH_FIELDS = frozenset(
     {
@@ -125,6 +129,13 @@ class RequestGuard:
         if not self.enabled:
             return
         now_ms = int(self._clock.now().timestamp() * 1000)
-        wait_ms = await self._limiter.acquire(self.hits(ip, viewer_id, requests), now_ms)
+        try:
+            wait_ms = await self._limiter.acquire(self.hits(ip, viewer_id, requests), now_ms)
+        except RedisError:
+            # Fail open: a Redis outage must not take every patient's
+            # reminders and records offline; the passwords stay Argon2id-slow
+            # and the outage is what gets paged.
+            log.exception("rate limits not checked: Redis unavailable")
+            return
         if wait_ms > 0:
             raise RateLimited(max(1, math.ceil(wait_ms / 1000)))

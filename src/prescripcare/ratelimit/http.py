@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse
+from starlette.websockets import WebSocket
 
 from prescripcare.errors import TopLevelCode
 
@@ -31,3 +32,12 @@ def rate_limited_response(retry_after: int) -> JSONResponse:
         status_code=429,
         headers={"Retry-After": str(retry_after)},
     )
+
+
+async def deny_websocket(socket: WebSocket, retry_after: int) -> None:
+    """A 429 instead of the upgrade where the server can send one (uvicorn
+    can); otherwise the plain refusal (403) of closing before accepting."""
+    if "websocket.http.response" in socket.scope.get("extensions", {}):
+        await socket.send_denial_response(rate_limited_response(retry_after))
+    else:
+        await socket.close(code=1008)
