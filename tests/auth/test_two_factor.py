@@ -4,6 +4,7 @@ codes (once each), no self-disable for staff, admin reset for a lost phone."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pyotp
@@ -13,9 +14,11 @@ from sqlalchemy import func, select
 from prescripcare.auth.models import RefreshToken, Role, TwoFactor
 from prescripcare.clock import SettableClock
 from prescripcare.resources import Resources
+from prescripcare.settings import Settings
 from tests.auth.documents import LOGIN, ME, REFRESH
 from tests.conftest import GraphQLClient
 from tests.factories import PASSWORD, Account, account
+from tests.test_cli import run
 
 ENROLL = "mutation { enrollTwoFactor { secret otpauthUri errors { code field message } } }"
 CONFIRM = """
@@ -212,3 +215,36 @@ async def test_enrolling_twice_is_refused_once_on(
     assert again["secret"] is None and first_code(again) == "INVALID_STATE"
     unauthenticated = await gql.raw(ENROLL)
     assert unauthenticated["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_the_account_sees_its_two_factor_state(
+    gql: GraphQLClient, clinician: Account, clock: SettableClock
+) -> None:
+    query = "{ twoFactor { enabled pending recoveryCodesLeft } }"
+    off = {"enabled": False, "pending": False, "recoveryCodesLeft": 0}
+    assert (await gql.data(query, token=clinician.token))["twoFactor"] == off
+    await gql.data(ENROLL, token=clinician.token)
+    pending = (await gql.data(query, token=clinician.token))["twoFactor"]
+    assert pending == {**off, "pending": True}
+    await gql.data(ENROLL, token=clinician.token)  # a fresh secret before confirming is fine
+    _, codes = await enrol(gql, clinician, clock)
+    await login(gql, clinician, codes[0])
+    on = (await gql.data(query, token=clinician.token))["twoFactor"]
+    assert on == {"enabled": True, "pending": False, "recoveryCodesLeft": 9}
+
+
+async def test_the_operator_resets_the_last_admins_two_factor(
+    gql: GraphQLClient,
+    migrated: Settings,
+    resources: Resources,
+    clock: SettableClock,
+    tmp_path: Path,
+) -> None:
+    admin = await account(resources, Role.ADMIN)
+    await enrol(gql, admin, clock)
+    assert first_code(await login(gql, admin, None)) == "TWO_FACTOR_REQUIRED"
+    done = run(["reset-two-factor", "--email", admin.email.upper()], migrated, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (await login(gql, admin, None))["errors"] == []
+    missing = run(["reset-two-factor", "--email", "nobody@x.example"], migrated, tmp_path)
+    assert missing.returncode != 0 and "no account" in missing.stderr

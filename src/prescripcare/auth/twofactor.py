@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pyotp
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -40,6 +40,13 @@ STAFF = (Role.CLINICIAN, Role.ADMIN)
 class Enrollment:
     secret: str
     otpauth_uri: str
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    enabled: bool
+    pending: bool
+    recovery_codes_left: int
 
 
 def _recovery_code() -> str:
@@ -125,6 +132,20 @@ class TwoFactorService:
             )
         await session.flush()
         return codes
+
+    async def status(self, session: AsyncSession, user_id: uuid.UUID) -> Status:
+        row = await session.get(TwoFactor, user_id)
+        left = await session.scalar(
+            select(func.count()).where(
+                col(RecoveryCode.user_id) == user_id, col(RecoveryCode.used_at).is_(None)
+            )
+        )
+        on = row is not None and row.confirmed_at is not None
+        return Status(
+            enabled=on,
+            pending=row is not None and not on,
+            recovery_codes_left=int(left or 0) if on else 0,
+        )
 
     async def enroll(self, session: AsyncSession, viewer: Viewer, now: datetime) -> Enrollment:
         """A new secret, pending until confirmed; enrolling again before
@@ -214,16 +235,18 @@ class TwoFactorService:
         await self._remove(session, viewer.user_id)
 
     async def reset_for(
-        self, session: AsyncSession, admin: Viewer, user_id: uuid.UUID, now: datetime
+        self, session: AsyncSession, admin: Viewer | None, user_id: uuid.UUID, now: datetime
     ) -> None:
         """An ADMIN removes another account's two-factor (a lost phone and
         lost recovery codes) and ends that account's logins; the owner logs
-        in with the password alone and should enrol again."""
-        admin.require_role(Role.ADMIN)
-        if user_id == admin.user_id:
-            raise UserFacingError.single(
-                ErrorCode.INVALID, "Another admin must reset your two-factor.", "userId"
-            )
+        in with the password alone and should enrol again. `admin` None is
+        the operator's CLI (the last admin's own lost phone)."""
+        if admin is not None:
+            admin.require_role(Role.ADMIN)
+            if user_id == admin.user_id:
+                raise UserFacingError.single(
+                    ErrorCode.INVALID, "Another admin must reset your two-factor.", "userId"
+                )
         if await session.get(User, user_id) is None:
             raise not_found("User", "userId")
         await self._remove(session, user_id)

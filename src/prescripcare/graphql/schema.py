@@ -18,6 +18,7 @@ from prescripcare.auth.mutations import AuthMutation
 from prescripcare.auth.queries import AuthQuery
 from prescripcare.auth.reset_mutations import PasswordResetMutation
 from prescripcare.auth.twofactor_mutations import TwoFactorMutation
+from prescripcare.auth.twofactor_queries import TwoFactorQuery
 from prescripcare.doses.mutations import DoseMutation
 from prescripcare.drugs.queries import DrugQuery
 from prescripcare.graphql.presenter import ErrorPresenter
@@ -29,7 +30,7 @@ from prescripcare.reminders.mutations import DeviceMutation
 from prescripcare.reminders.subscription import ReminderSubscription
 from prescripcare.settings import Settings
 
-Query = merge_types("Query", (AuthQuery, PatientQuery, DrugQuery))
+Query = merge_types("Query", (AuthQuery, PatientQuery, DrugQuery, TwoFactorQuery))
 Mutation = merge_types(
     "Mutation",
     (
