@@ -17,6 +17,7 @@ from starlette.testclient import TestClient, WebSocketDenialResponse
 from prescripcare.app import create_app
 from prescripcare.auth.models import RefreshToken, Role
 from prescripcare.clock import SettableClock
+from prescripcare.ratelimit.fields import root_fields
 from prescripcare.ratelimit.guard import GraphQLRequest, RequestGuard
 from prescripcare.ratelimit.rate import Rate
 from prescripcare.redis import RedisKeys
@@ -206,3 +207,22 @@ async def test_limits_fail_open_when_redis_is_down(migrated: Settings) -> None:
     ]
     await guard.check("192.0.2.9", None, [login])  # logged, not raised
     await broken.aclose()
+
+
+def test_fields_behind_fragments_and_variables_are_counted() -> None:
+    document = """
+    mutation M($e: String!) { ...Twice ... on Mutation { c: register(input: {email: "r@x.example"
+      password: "p", name: "n"}) { accessToken } } }
+    fragment Twice on Mutation {
+      a: login(email: $e, password: "x") { accessToken }
+      b: login(email: $e, password: "y") { accessToken }
+    }
+    query Other { me { id } }"""
+    found = root_fields(document, {"e": "v@x.example"}, "M", 4000)
+    assert [(f.name, f.arguments.get("email")) for f in found] == [
+        ("login", "v@x.example"),
+        ("login", "v@x.example"),
+        ("register", None),
+    ]
+    assert found[2].arguments["input"]["email"] == "r@x.example"
+    assert root_fields("{ not graphql", None, None, 4000) == []

@@ -17,7 +17,7 @@ class PasswordResetMutation:
         description="E-mail a one-time link to reset the password. Answers ok whether or "
         "not the address has an account."
     )
-    async def request_password_reset(self, info: Info, email: str) -> OkPayload:
+    async def request_password_reset(self, info: Info, email: str) -> OkPayload | None:
         ctx = info.context
         resets = ctx.resources.auth.resets
 
@@ -32,7 +32,7 @@ class PasswordResetMutation:
         description="Set a new password with the e-mailed token; ends every login of the "
         "account. TOKEN_INVALID when expired, used or unknown."
     )
-    async def reset_password(self, info: Info, token: str, new_password: str) -> OkPayload:
+    async def reset_password(self, info: Info, token: str, new_password: str) -> OkPayload | None:
         ctx = info.context
 
         async def work(session: AsyncSession) -> None:

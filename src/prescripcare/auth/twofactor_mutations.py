@@ -24,7 +24,7 @@ class TwoFactorMutation:
         description="Start TOTP enrolment: a secret for an authenticator app. Nothing "
         "changes at login until confirmTwoFactor."
     )
-    async def enroll_two_factor(self, info: Info) -> EnrollTwoFactorPayload:
+    async def enroll_two_factor(self, info: Info) -> EnrollTwoFactorPayload | None:
         ctx = info.context
         viewer = ctx.require_viewer()
 
@@ -40,7 +40,7 @@ class TwoFactorMutation:
         description="Switch two-factor on with a first code from the app; answers the "
         "recovery codes, shown only this once."
     )
-    async def confirm_two_factor(self, info: Info, code: str) -> RecoveryCodesPayload:
+    async def confirm_two_factor(self, info: Info, code: str) -> RecoveryCodesPayload | None:
         ctx = info.context
         viewer = ctx.require_viewer()
 
@@ -51,7 +51,7 @@ class TwoFactorMutation:
         return RecoveryCodesPayload(recovery_codes=codes, errors=errors)
 
     @strawberry.mutation(description="New recovery codes (the old ones stop working).")
-    async def regenerate_recovery_codes(self, info: Info, code: str) -> RecoveryCodesPayload:
+    async def regenerate_recovery_codes(self, info: Info, code: str) -> RecoveryCodesPayload | None:
         ctx = info.context
         viewer = ctx.require_viewer()
         service = ctx.resources.auth.two_factor
@@ -66,7 +66,7 @@ class TwoFactorMutation:
         description="Switch two-factor off with a valid code. PATIENT and CAREGIVER only: "
         "clinicians and admins keep it (FORBIDDEN)."
     )
-    async def disable_two_factor(self, info: Info, code: str) -> OkPayload:
+    async def disable_two_factor(self, info: Info, code: str) -> OkPayload | None:
         ctx = info.context
         viewer = ctx.require_viewer()
 
@@ -80,7 +80,7 @@ class TwoFactorMutation:
         description="ADMIN only: remove another account's two-factor (a lost device) and "
         "end its logins."
     )
-    async def reset_two_factor(self, info: Info, user_id: strawberry.ID) -> OkPayload:
+    async def reset_two_factor(self, info: Info, user_id: strawberry.ID) -> OkPayload | None:
         ctx = info.context
         viewer = ctx.require_viewer()
         viewer.require_role(Role.ADMIN)  # the role check comes first

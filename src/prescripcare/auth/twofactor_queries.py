@@ -17,7 +17,7 @@ class TwoFactorStatus:
 @strawberry.type
 class TwoFactorQuery:
     @strawberry.field(description="Two-factor authentication of the signed-in account.")
-    async def two_factor(self, info: Info) -> TwoFactorStatus:
+    async def two_factor(self, info: Info) -> TwoFactorStatus | None:
         ctx = info.context
         viewer = ctx.require_viewer()
         async with ctx.resources.sessions() as session:

@@ -45,10 +45,11 @@ def root_fields(
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
+    values = dict(variables or {})
     found: list[RootField] = []
     for operation in _operations(document, operation_name):
         for node in _fields(operation.selection_set, fragments, set()):
-            found.append(RootField(node.name.value, _arguments(node, variables or {})))
+            found.append(RootField(node.name.value, _arguments(node, values)))
     return found
 
 
@@ -83,11 +84,11 @@ def _fields(
                 yield from _fields(fragment.selection_set, fragments, seen)
 
 
-def _arguments(node: FieldNode, variables: Mapping[str, Any]) -> dict[str, Any]:
+def _arguments(node: FieldNode, variables: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for argument in node.arguments or ():
         try:
-            values[argument.name.value] = value_from_ast_untyped(argument.value, dict(variables))
+            values[argument.name.value] = value_from_ast_untyped(argument.value, variables)
         except (TypeError, ValueError, KeyError):
             continue
     return values
