@@ -114,6 +114,10 @@ async def test_a_reset_link_sets_a_new_password_and_ends_every_login(
 
     done = await call(http, RESET, {"token": token, "newPassword": NEW_PASSWORD})
     assert done["data"]["resetPassword"] == {"ok": True, "errors": []}
+    await resources_of(mailing_app).auth.resets.mail.drain()
+    notice = sendgrid.mails[-1]
+    assert notice["subject"] == "Your PrescripCare password was changed"
+    assert notice["personalizations"][0]["to"] == [{"email": user.email}]
     assert await login_code(http, user.email, PASSWORD) == "INVALID_CREDENTIALS"
     assert await login_code(http, user.email, NEW_PASSWORD) == "OK"
     # The sessions opened before the reset are over, refresh and access alike.

@@ -26,6 +26,12 @@ from prescripcare.settings import Settings
 from prescripcare.validation import clean_email
 
 SUBJECT = "Reset your PrescripCare password"
+CHANGED_SUBJECT = "Your PrescripCare password was changed"
+CHANGED_TEXT = (
+    "The password of your PrescripCare account was just changed with a reset link, "
+    "and every device was signed out.\n\n"
+    "If it was not you, reset your password again at once and contact your clinic."
+)
 
 
 async def revoke_all_logins(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
@@ -86,7 +92,9 @@ class PasswordResetService:
 
     async def reset(
         self, session: AsyncSession, token: str, new_password: str, now: datetime
-    ) -> None:
+    ) -> OutgoingMail:
+        """Sets the password; answers the notice to e-mail once committed, so
+        an owner whose mailbox was borrowed learns of it."""
         row = (
             await session.execute(
                 select(PasswordResetToken)
@@ -121,3 +129,4 @@ class PasswordResetService:
             .values(used_at=now)
         )
         await revoke_all_logins(session, user.id, now)
+        return OutgoingMail(user.email, CHANGED_SUBJECT, CHANGED_TEXT)

@@ -35,8 +35,11 @@ class PasswordResetMutation:
     async def reset_password(self, info: Info, token: str, new_password: str) -> OkPayload | None:
         ctx = info.context
 
-        async def work(session: AsyncSession) -> None:
-            await ctx.resources.auth.resets.reset(session, token, new_password, ctx.now())
+        resets = ctx.resources.auth.resets
 
-        _, errors = await in_transaction(ctx, work)
+        async def work(session: AsyncSession) -> OutgoingMail:
+            return await resets.reset(session, token, new_password, ctx.now())
+
+        notice, errors = await in_transaction(ctx, work)
+        resets.deliver(notice)
         return OkPayload(ok=not errors, errors=errors)
