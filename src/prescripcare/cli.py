@@ -304,6 +304,27 @@ def _build_trusted_documents(sources: list[Path], output: str | None) -> None:
         sys.stdout.write(manifest.decode())
 
 
+async def _reset_two_factor(settings: Settings, email: str) -> None:
+    """Break-glass for an admin who lost both phone and recovery codes (no
+    other admin can reset their own)."""
+    from sqlalchemy import select
+    from sqlmodel import col
+
+    from prescripcare.auth.models import User
+    from prescripcare.db import transaction
+    from prescripcare.resources import open_resources
+
+    async with open_resources(settings) as res, transaction(res.sessions) as session:
+        found = await session.execute(
+            select(User).where(col(User.email_blind_index) == email.strip().lower())
+        )
+        user = found.scalar_one_or_none()
+        if user is None:
+            raise SystemExit(f"prescripcare: no account with e-mail {email}")
+        await res.auth.two_factor.reset_for(session, None, user.id, res.clock.now())
+    print(f"two-factor authentication removed for {user.email}; their logins were ended")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="prescripcare", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -322,6 +343,11 @@ def build_parser() -> argparse.ArgumentParser:
     secret = create.add_mutually_exclusive_group()
     secret.add_argument("--password")
     secret.add_argument("--password-stdin", action="store_true")
+
+    reset2fa = sub.add_parser(
+        "reset-two-factor", help="remove an account's two-factor (lost phone and codes)"
+    )
+    reset2fa.add_argument("--email", required=True)
 
     seed = sub.add_parser("seed", help="load shipped reference data")
     seed.add_argument("--demo", action="store_true", help="also demo accounts and patients")
@@ -403,6 +429,8 @@ def main(argv: list[str] | None = None) -> None:
         elif args.command == "create-user":
             password = _read_password(args)
             _run(lambda: _create_user(settings, args.email, args.role, password))
+        elif args.command == "reset-two-factor":
+            _run(lambda: _reset_two_factor(settings, args.email))
 
 
 if __name__ == "__main__":

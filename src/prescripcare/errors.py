@@ -26,6 +26,8 @@ class ErrorCode(StrEnum):
     INTERACTION_CONTRAINDICATED = "INTERACTION_CONTRAINDICATED"
     TOO_EARLY = "TOO_EARLY"
     INVALID_STATE = "INVALID_STATE"
+    # Accounts: the password was right, the account also needs a TOTP code.
+    TWO_FACTOR_REQUIRED = "TWO_FACTOR_REQUIRED"
 
 
 class TopLevelCode(StrEnum):

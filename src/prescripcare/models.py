@@ -1,6 +1,12 @@
 """Imports every table module, so the metadata knows the whole schema."""
 
-from prescripcare.auth.models import RefreshToken, User
+from prescripcare.auth.models import (
+    PasswordResetToken,
+    RecoveryCode,
+    RefreshToken,
+    TwoFactor,
+    User,
+)
 from prescripcare.doses.models import Dose, DoseRecord
 from prescripcare.drugs.models import (
     DrugAtcCode,
@@ -38,9 +44,12 @@ __all__ = [
     "ErasureLedgerEntry",
     "Fill",
     "InteractionOverride",
+    "PasswordResetToken",
     "Patient",
     "Prescription",
+    "RecoveryCode",
     "RefreshToken",
     "Reminder",
+    "TwoFactor",
     "User",
 ]

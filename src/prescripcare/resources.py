@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from prescripcare.auth.mail import AccountMail, account_mailer
 from prescripcare.auth.passwords import PasswordService
 from prescripcare.auth.service import AuthService
 from prescripcare.auth.tokens import AccessTokenCodec
@@ -46,6 +47,7 @@ async def open_resources(
 ) -> AsyncIterator[Resources]:
     engine = create_engine(settings)
     redis = create_redis(settings)
+    mail = AccountMail(account_mailer(settings))
     try:
         yield Resources(
             settings=settings,
@@ -54,9 +56,10 @@ async def open_resources(
             sessions=create_session_factory(engine),
             redis=redis,
             keys=RedisKeys(settings.redis_prefix),
-            auth=AuthService(settings, PasswordService(settings), AccessTokenCodec(settings)),
+            auth=AuthService(settings, PasswordService(settings), AccessTokenCodec(settings), mail),
             drug_search=create_drug_search(settings),
         )
     finally:
+        await mail.drain()  # reset e-mails already promised
         await redis.aclose()
         await engine.dispose()

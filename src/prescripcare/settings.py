@@ -119,6 +119,26 @@ class Settings(BaseSettings):
     encryption_keys_old: SecretStr | None = None
     blind_index_key: SecretStr | None = None
 
+    # Accounts: rate limits, password reset, two-factor authentication.
+    # Rate limits live in Redis so every replica counts the same requests.
+    # Unset: on in production, off in development. Each limit is "N/period"
+    # (period s, m or h): N at once, then one more every period/N.
+    rate_limit_enabled: bool | None = None
+    rate_limit_ip: str = "600/1m"  # every request, per client IP
+    rate_limit_account: str = "600/1m"  # every request, per signed-in account
+    # login, register, refreshToken, password reset and 2FA fields, per IP.
+    rate_limit_auth_ip: str = "30/1m"
+    # Attempts on one account (login e-mail, 2FA viewer) from one IP, and
+    # from everywhere together (bounds a distributed guesser).
+    rate_limit_target_ip: str = "10/15m"
+    rate_limit_target: str = "50/1h"
+    # Reset e-mails one address may receive.
+    rate_limit_reset_email: str = "3/1h"
+    password_reset_minutes: int = Field(default=30, ge=5, le=24 * 60)
+    # The page of the web app that takes the token (?token=... is appended).
+    password_reset_url: str = "https://app.prescripcare.example/reset-password"
+    two_factor_issuer: str = Field(default="PrescripCare", min_length=1, max_length=64)
+
     @field_validator("database_url")
     @classmethod
     def _plain_postgres_url(cls, value: str | None) -> str | None:
@@ -191,6 +211,21 @@ class Settings(BaseSettings):
                     raise ValueError("each key must encode exactly 32 random bytes")
         return value
 
+    @field_validator(
+        "rate_limit_ip",
+        "rate_limit_account",
+        "rate_limit_auth_ip",
+        "rate_limit_target_ip",
+        "rate_limit_target",
+        "rate_limit_reset_email",
+    )
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from prescripcare.ratelimit.rate import Rate
+
+        Rate.parse(value)
+        return value
+
     @model_validator(mode="after")
     def _check_production(self) -> Settings:
         if not self.is_production:
@@ -234,6 +269,12 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.prescripcare_env == "production"
+
+    @property
+    def rate_limits_on(self) -> bool:
+        if self.rate_limit_enabled is None:
+            return self.is_production
+        return self.rate_limit_enabled
 
     @property
     def dose_horizon(self) -> timedelta:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from prescripcare.db import metadata
-from prescripcare.privacy.collect import REFERENCE_TABLES
+from prescripcare.privacy.collect import REFERENCE_TABLES, owned_by_account
 
 # Tables that are about a patient but deliberately not reached by the walk.
 KEPT_APART = {"erasure_ledger"}
 
 
 def reachable_from_patient() -> set[str]:
-    reached = {"patients", "users", "refresh_tokens"}
+    reached = {"patients", "users"} | {table.name for table, _ in owned_by_account()}
     changed = True
     while changed:
         changed = False

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String
+from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, String
 from sqlalchemy.dialects.postgresql import UUID
 from sqlmodel import Field, SQLModel
 
@@ -68,3 +68,55 @@ class RefreshToken(SQLModel, table=True):
 
 
 index_blindly(User, "email", "email_blind_index")
+
+
+def _owner_column(*, primary_key: bool = False) -> Column[uuid.UUID]:
+    return Column(
+        UUID,
+        ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=False,
+        primary_key=primary_key,
+        index=not primary_key,
+    )
+
+
+class PasswordResetToken(SQLModel, table=True):
+    """A one-time token e-mailed to reset a password: expires, single use."""
+
+    __tablename__ = "password_reset_tokens"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=Column(UUID, primary_key=True))
+    user_id: uuid.UUID = Field(sa_column=_owner_column())
+    # SHA-256 of the 256-bit token, as for refresh tokens.
+    token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    created_at: datetime = Field(sa_column=utc_column())
+    expires_at: datetime = Field(sa_column=utc_column())
+    used_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class TwoFactor(SQLModel, table=True):
+    """An account's TOTP secret: pending until confirmed with a first code,
+    then required at every login."""
+
+    __tablename__ = "two_factor"
+
+    user_id: uuid.UUID = Field(sa_column=_owner_column(primary_key=True))
+    # AES-GCM ciphertext of the base32 secret (see auth/secretbox.py).
+    secret_ciphertext: str = Field(sa_column=Column(String(255), nullable=False))
+    created_at: datetime = Field(sa_column=utc_column())
+    confirmed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    # The last 30-second step a code was accepted for: a code seen once is
+    # never accepted again, even within its own step.
+    last_used_step: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+
+
+class RecoveryCode(SQLModel, table=True):
+    """A single-use code that stands in for a TOTP code (lost phone)."""
+
+    __tablename__ = "two_factor_recovery_codes"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=Column(UUID, primary_key=True))
+    user_id: uuid.UUID = Field(sa_column=_owner_column())
+    code_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    created_at: datetime = Field(sa_column=utc_column())
+    used_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))

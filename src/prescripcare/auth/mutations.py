@@ -53,12 +53,20 @@ class AuthMutation:
 
         return _signed_in(info, *await in_transaction(ctx, work))
 
-    @strawberry.mutation
-    async def login(self, info: Info, email: str, password: str) -> AuthPayload | None:
+    @strawberry.mutation(
+        description="An account with two-factor authentication also needs twoFactorCode "
+        "(a TOTP code or an unused recovery code); without it the answer is "
+        "TWO_FACTOR_REQUIRED and the client asks for the code and logs in again."
+    )
+    async def login(
+        self, info: Info, email: str, password: str, two_factor_code: str | None = None
+    ) -> AuthPayload | None:
         ctx = info.context
 
         async def work(session: AsyncSession) -> SignedIn:
-            return await ctx.resources.auth.login(session, email, password, ctx.now())
+            return await ctx.resources.auth.login(
+                session, email, password, ctx.now(), two_factor_code
+            )
 
         return _signed_in(info, *await in_transaction(ctx, work))
 

@@ -11,9 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from prescripcare.auth.mail import AccountMail
 from prescripcare.auth.models import RefreshToken, Role, User
 from prescripcare.auth.passwords import PasswordService, check_password
+from prescripcare.auth.reset import PasswordResetService
 from prescripcare.auth.tokens import AccessTokenCodec, hash_refresh_token, new_refresh_token
+from prescripcare.auth.twofactor import TwoFactorService
 from prescripcare.auth.viewer import Viewer
 from prescripcare.errors import AccessDenied, ErrorCode, Problem, Problems, UserFacingError
 from prescripcare.patients.models import Patient
@@ -61,11 +64,17 @@ def _email_taken(field: str) -> UserFacingError:
 
 class AuthService:
     def __init__(
-        self, settings: Settings, passwords: PasswordService, codec: AccessTokenCodec
+        self,
+        settings: Settings,
+        passwords: PasswordService,
+        codec: AccessTokenCodec,
+        mail: AccountMail | None = None,
     ) -> None:
         self.passwords = passwords
         self.codec = codec
         self.refresh_lifetime = timedelta(days=settings.refresh_token_days)
+        self.two_factor = TwoFactorService(settings)
+        self.resets = PasswordResetService(settings, passwords, mail or AccountMail(None))
 
     async def _email_in_use(self, session: AsyncSession, email: str) -> bool:
         found = await session.execute(
@@ -155,7 +164,12 @@ class AuthService:
         return SignedIn(user=user, tokens=await self.sign_in(session, user, now))
 
     async def login(
-        self, session: AsyncSession, email: str, password: str, now: datetime
+        self,
+        session: AsyncSession,
+        email: str,
+        password: str,
+        now: datetime,
+        two_factor_code: str | None = None,
     ) -> SignedIn:
         address = email.strip().lower()
         user = (
@@ -171,6 +185,7 @@ class AuthService:
             raise UserFacingError.single(
                 ErrorCode.INVALID_CREDENTIALS, "Wrong e-mail or password.", None
             )
+        await self.two_factor.check_login(session, user, two_factor_code, now)
         return SignedIn(user=user, tokens=await self.sign_in(session, user, now))
 
     async def _find_token(self, session: AsyncSession, token: str) -> RefreshToken | None:

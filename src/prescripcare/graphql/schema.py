@@ -17,6 +17,9 @@ from strawberry.tools import merge_types
 
 from prescripcare.auth.mutations import AuthMutation
 from prescripcare.auth.queries import AuthQuery
+from prescripcare.auth.reset_mutations import PasswordResetMutation
+from prescripcare.auth.twofactor_mutations import TwoFactorMutation
+from prescripcare.auth.twofactor_queries import TwoFactorQuery
 from prescripcare.doses.mutations import DoseMutation
 from prescripcare.drugs.queries import DrugQuery
 from prescripcare.graphql.cost_limiter import QueryCostLimiter
@@ -30,7 +33,7 @@ from prescripcare.reminders.mutations import DeviceMutation
 from prescripcare.reminders.subscription import ReminderSubscription
 from prescripcare.settings import Settings
 
-Query = merge_types("Query", (AuthQuery, PatientQuery, DrugQuery))
+Query = merge_types("Query", (AuthQuery, PatientQuery, DrugQuery, TwoFactorQuery))
 Mutation = merge_types(
     "Mutation",
     (
@@ -40,6 +43,8 @@ Mutation = merge_types(
         DoseMutation,
         DeviceMutation,
         PrivacyMutation,
+        PasswordResetMutation,
+        TwoFactorMutation,
     ),
 )
 

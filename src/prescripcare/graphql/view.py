@@ -15,6 +15,7 @@ from graphql import GraphQLError, OperationType, parse
 from graphql.utilities import get_operation_ast
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -32,6 +33,8 @@ from prescripcare.graphql.idempotency import IdempotencyStore
 from prescripcare.graphql.schema import build_schema
 from prescripcare.graphql.trusted import Refusal, TrustedDocuments, load_manifests
 from prescripcare.graphql.trusted_ws import TrustedTransportWSHandler
+from prescripcare.ratelimit.guard import GraphQLRequest, RateLimited, RequestGuard
+from prescripcare.ratelimit.http import client_ip, deny_websocket, rate_limited_response
 from prescripcare.resources import Resources
 
 
@@ -56,6 +59,51 @@ class PrescripCareGraphQL(GraphQL[Context, None]):
         self.idempotency = IdempotencyStore(
             resources.redis, resources.keys, ttl_seconds=settings.idempotency_key_hours * 3600
         )
+        self.guard = RequestGuard(
+            resources.settings, resources.redis, resources.keys, resources.clock
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            # A socket handshake counts once against its IP, refused with a
+            # 429 before the upgrade: reconnect storms cost no database work.
+            socket = WebSocket(scope, receive, send)
+            try:
+                await self.guard.check(client_ip(socket), None, [])
+            except RateLimited as limited:
+                await deny_websocket(socket, limited.retry_after)
+                return
+        try:
+            await super().__call__(scope, receive, send)
+        except RateLimited as limited:
+            await rate_limited_response(limited.retry_after)(scope, receive, send)
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Response,
+    ) -> Any:
+        """Counts the request against its rate limits before executing it;
+        over a limit, nothing executes (the 429 is sent by __call__)."""
+        batch = request_data if isinstance(request_data, list) else [request_data]
+        await self.guard.check(
+            client_ip(request),
+            context.viewer.user_id if context.viewer else None,
+            [GraphQLRequest(self._text_of(d), d.variables, d.operation_name) for d in batch],
+        )
+        return await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
+
+    def _text_of(self, data: GraphQLRequestData) -> str | None:
+        # A document sent by hash alone counts as its text: `login` by hash
+        # meets the same strict limit as `login` spelled out.
+        outcome = self.trusted.resolve(data.query, data.extensions)
+        return outcome if isinstance(outcome, str) else data.query
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None

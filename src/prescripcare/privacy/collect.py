@@ -35,7 +35,7 @@ REFERENCE_TABLES = frozenset(
 # hash of a password or token is of no use to its owner and of use to a thief.
 # Blind indexes are keyed hashes for lookups: derived data, and a guessing
 # oracle for whoever holds one.
-SECRET_COLUMNS = frozenset({"password_hash", "token_hash"})
+SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "code_hash", "secret_ciphertext"})
 SECRET_SUFFIXES = ("_blind_index",)
 
 Row = dict[str, Any]
@@ -70,6 +70,19 @@ class _Walk:
         return True
 
 
+def owned_by_account() -> list[tuple[Table, str]]:
+    """(table, column) of rows an account owns outright: a foreign key to
+    `users` that deletes the row with the account (its tokens, its two-factor
+    secret). A key that is set to null instead marks authorship (who
+    recorded a dose), which leaves the row to the record it is about."""
+    return [
+        (table, fk.parent.name)
+        for table in metadata.sorted_tables
+        for fk in table.foreign_keys
+        if fk.column.table.name == "users" and fk.ondelete == "CASCADE"
+    ]
+
+
 async def rows_about_patient(
     session: AsyncSession, patient_id: uuid.UUID, user_id: uuid.UUID | None
 ) -> dict[str, list[Row]]:
@@ -80,13 +93,14 @@ async def rows_about_patient(
     other people (a caregiver's account, the prescriber) are not followed:
     their rows are theirs, and the export names them by id only. From the
     patient's own account only the rows it owns outright (its refresh
-    tokens) are collected, not everything it wrote about others.
+    tokens, its two-factor enrolment) are collected, not what it wrote.
     """
     walk = _Walk(session)
     await walk.add(metadata.tables["patients"], "id", {patient_id})
     if user_id is not None:
         await walk.add(metadata.tables["users"], "id", {user_id})
-        await walk.add(metadata.tables["refresh_tokens"], "user_id", {user_id})
+        for table, column in owned_by_account():
+            await walk.add(table, column, {user_id})
     changed = True
     while changed:
         changed = False

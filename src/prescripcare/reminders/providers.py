@@ -71,11 +71,14 @@ class SendGridEmailChannel:
     def _send(self, message: Message) -> str:
         if not message.address:
             raise PermanentSendError("the patient has no e-mail address")
+        return self._deliver(message.address, "Time for your medicines", message.text)
+
+    def _deliver(self, address: str, subject: str, text: str) -> str:
         mail = Mail(
             from_email=self.from_email,
-            to_emails=message.address,
-            subject="Time for your medicines",
-            plain_text_content=message.text,
+            to_emails=address,
+            subject=subject,
+            plain_text_content=text,
         )
         try:
             response = self.client.send(mail)
@@ -93,3 +96,7 @@ class SendGridEmailChannel:
 
     async def send(self, message: Message) -> str:
         return await asyncio.to_thread(self._send, message)
+
+    async def send_mail(self, address: str, subject: str, text: str) -> str:
+        """Any other e-mail of the service (a password reset), same errors."""
+        return await asyncio.to_thread(self._deliver, address, subject, text)

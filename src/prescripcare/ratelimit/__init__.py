@@ -1,0 +1,1 @@
+"""Request rate limits kept in Redis, shared by every API replica."""
