@@ -256,6 +256,22 @@ def _export_schema(output: str | None) -> None:
         sys.stdout.write(sdl)
 
 
+async def _audit_verify(settings: Settings) -> None:
+    from prescripcare.audit.chain import verify_chain
+    from prescripcare.resources import open_resources
+
+    async with open_resources(settings) as res, res.sessions() as session:
+        verdict = await verify_chain(session)
+    if not verdict.ok:
+        print(
+            f"prescripcare: audit log BROKEN at entry {verdict.broken_at}: {verdict.problem} "
+            f"({verdict.checked} entries before it are intact)",
+            file=sys.stderr,
+        )
+        raise SystemExit(1)
+    print(f"audit log intact: {verdict.checked} entries, hash chain verified")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="prescripcare", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -294,6 +310,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="licence recorded for rows without a licence column",
     )
 
+    audit = sub.add_parser("audit", help="the audit log")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    audit_sub.add_parser("verify", help="check the hash chain; exit 1 at the first broken entry")
+
     dev = sub.add_parser("dev", help="embedded PostgreSQL and Redis, demo data, GraphiQL")
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int)
@@ -329,6 +349,8 @@ def main(argv: list[str] | None = None) -> None:
         elif args.command == "import-interactions":
             content = _read_text(args.file)
             _run(lambda: _import_interactions(settings, content, args.licence))
+        elif args.command == "audit" and args.audit_command == "verify":
+            _run(lambda: _audit_verify(settings))
         elif args.command == "create-user":
             password = _read_password(args)
             _run(lambda: _create_user(settings, args.email, args.role, password))

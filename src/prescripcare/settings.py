@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
 
+    # Audit: how long a clinician's break-glass access to a patient lasts.
+    break_glass_minutes: int = Field(default=240, ge=5, le=1440)
+
     @field_validator("database_url")
     @classmethod
     def _plain_postgres_url(cls, value: str | None) -> str | None:
@@ -191,6 +194,10 @@ class Settings(BaseSettings):
     @property
     def dose_grace(self) -> timedelta:
         return timedelta(minutes=self.dose_grace_minutes)
+
+    @property
+    def break_glass(self) -> timedelta:
+        return timedelta(minutes=self.break_glass_minutes)
 
     @property
     def signing_secret(self) -> str:

@@ -14,6 +14,9 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from prescripcare.audit.extension import AuditReads
+from prescripcare.audit.mutations import AuditMutation
+from prescripcare.audit.queries import AuditQuery
 from prescripcare.auth.mutations import AuthMutation
 from prescripcare.auth.queries import AuthQuery
 from prescripcare.doses.mutations import DoseMutation
@@ -27,10 +30,17 @@ from prescripcare.reminders.mutations import DeviceMutation
 from prescripcare.reminders.subscription import ReminderSubscription
 from prescripcare.settings import Settings
 
-Query = merge_types("Query", (AuthQuery, PatientQuery, DrugQuery))
+Query = merge_types("Query", (AuthQuery, PatientQuery, DrugQuery, AuditQuery))
 Mutation = merge_types(
     "Mutation",
-    (AuthMutation, PatientMutation, PrescriptionMutation, DoseMutation, DeviceMutation),
+    (
+        AuthMutation,
+        PatientMutation,
+        PrescriptionMutation,
+        DoseMutation,
+        DeviceMutation,
+        AuditMutation,
+    ),
 )
 
 
@@ -45,6 +55,9 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     # Strawberry accepts configured instances, which its annotation omits.
     extensions: list[Any] = [
         ErrorPresenter,
+        # After the presenter, so it closes first and the presenter masks a
+        # failed audit write like any unexpected error.
+        AuditReads,
         MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         QueryDepthLimiter(max_depth=settings.graphql_max_depth),
         MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
