@@ -42,6 +42,9 @@ class AuditAction(StrEnum):
     DEVICE_REGISTERED = "DEVICE_REGISTERED"
     DEVICE_REMOVED = "DEVICE_REMOVED"
     BREAK_GLASS_OPENED = "BREAK_GLASS_OPENED"
+    # For the export and erasure work: recorded by those services.
+    PATIENT_EXPORTED = "PATIENT_EXPORTED"
+    PATIENT_ERASED = "PATIENT_ERASED"
 
 
 class AuditEntry(SQLModel, table=True):

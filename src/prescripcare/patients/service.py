@@ -236,13 +236,14 @@ async def update_patient(
         session, patient.id, old_channels, patient.reminder_channels, viewer.user_id, "app", now
     )
     await session.flush()
-    await record(
-        session, viewer, AuditAction.PATIENT_UPDATED, "Patient", patient.id, patient.id, now
-    )
     if patient.timezone != old_timezone:
         # 08:00 means 08:00 where the patient now lives: future unrecorded
         # doses are recreated in the new zone; history keeps its instants.
         await regenerate_for_patient(session, patient, now, horizon)
+    # Last, so the audit chain's lock is held only until the commit.
+    await record(
+        session, viewer, AuditAction.PATIENT_UPDATED, "Patient", patient.id, patient.id, now
+    )
     return patient
 
 
