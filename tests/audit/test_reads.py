@@ -5,6 +5,7 @@ the request id and the client address; nothing for a patient not shown."""
 from __future__ import annotations
 
 import httpx
+from sqlalchemy import text
 
 from prescripcare.auth.models import Role
 from prescripcare.drugs.seed import SeedReport
@@ -97,3 +98,20 @@ async def test_a_patient_reading_their_own_record_through_me_is_recorded(
     before = await actions(resources, me.patient_id)
     await gql.data("{ me { email patient { id name } } }", token=me.token)
     assert (await actions(resources, me.patient_id))[len(before) :] == ["PATIENT_READ"]
+
+
+async def test_no_record_no_disclosure(gql: GraphQLClient, resources: Resources) -> None:
+    doctor = await account(resources, Role.CLINICIAN)
+    pid = await patient(resources, doctor, "Secret")
+    # Make every read entry fail to insert, as a full disk or a lost database would.
+    refuse = "ALTER TABLE audit_log ADD CONSTRAINT test_refuse CHECK (action <> 'PATIENT_READ')"
+    async with resources.engine.begin() as conn:
+        await conn.execute(text(refuse + " NOT VALID"))
+    try:
+        body = await gql.raw(PATIENT, {"id": str(pid)}, token=doctor.token)
+    finally:
+        async with resources.engine.begin() as conn:
+            await conn.execute(text("ALTER TABLE audit_log DROP CONSTRAINT test_refuse"))
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert "Secret" not in str(body)
