@@ -4,12 +4,14 @@ finds an entry changed or removed while the triggers were off."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
 import pytest
 
+from prescripcare.audit.chain import verify_chain
 from prescripcare.auth.models import Role
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
@@ -110,3 +112,17 @@ async def test_verify_finds_a_deleted_entry_and_a_cut_off_tail(
     await delete(2)
     gap = run(["audit", "verify"], migrated, tmp_path)
     assert gap.returncode == 1 and "BROKEN at entry 2: entry 2 is missing" in gap.stderr
+
+
+async def test_concurrent_appends_make_one_unbroken_chain(
+    gql: GraphQLClient, resources: Resources
+) -> None:
+    doctor = await account(resources, Role.CLINICIAN)
+    pids = [await patient(resources, doctor, f"C{i}") for i in range(8)]
+    await asyncio.gather(*(gql.data(PATIENT, {"id": str(p)}, token=doctor.token) for p in pids * 3))
+    rows = await log_rows(resources)
+    assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
+    assert sum(r.action == "PATIENT_READ" for r in rows) == 24
+    async with resources.sessions() as session:
+        verdict = await verify_chain(session)
+    assert verdict.ok and verdict.checked == len(rows), verdict
