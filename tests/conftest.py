@@ -22,6 +22,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.applications import Starlette
 
 from prescripcare.app import create_app, resources_of
@@ -136,13 +137,35 @@ async def _clean_state(request: pytest.FixtureRequest, clock: SettableClock) -> 
     # The drug catalog is reference data, loaded once per run (see `catalog`);
     # tests that change it restore it themselves.
     tables = ", ".join(
-        f'"{t.name}"' for t in metadata.sorted_tables if not t.name.startswith("drug_")
+        f'"{t.name}"' for t in metadata.sorted_tables if not t.name.startswith(("drug_", "audit_"))
     )
     async with res.engine.begin() as conn:
         await conn.execute(text(f"TRUNCATE {tables} CASCADE"))
+        await reset_audit_log(conn)
     keys = [k async for k in res.redis.scan_iter(match=res.keys.key("*"))]
     if keys:
         await res.redis.delete(*keys)
+
+
+# The audit log refuses TRUNCATE even from a superuser; between tests its
+# guards are lifted (as only the table owner can) and put back ALWAYS-enabled.
+AUDIT_GUARDS = {
+    "audit_log": ("audit_log_append_only", "audit_log_no_truncate"),
+    "audit_chain_head": ("audit_chain_head_guard", "audit_chain_head_no_truncate"),
+}
+
+
+async def reset_audit_log(conn: AsyncConnection) -> None:
+    if not await conn.scalar(text("SELECT EXISTS (SELECT 1 FROM audit_log)")):
+        return
+    for table, triggers in AUDIT_GUARDS.items():
+        for trigger in triggers:
+            await conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}"))
+    await conn.execute(text("TRUNCATE audit_log"))
+    await conn.execute(text("UPDATE audit_chain_head SET seq = 0, hash = :h"), {"h": bytes(32)})
+    for table, triggers in AUDIT_GUARDS.items():
+        for trigger in triggers:
+            await conn.execute(text(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {trigger}"))
 
 
 @pytest.fixture

@@ -325,6 +325,22 @@ async def _reset_two_factor(settings: Settings, email: str) -> None:
     print(f"two-factor authentication removed for {user.email}; their logins were ended")
 
 
+async def _audit_verify(settings: Settings) -> None:
+    from prescripcare.audit.chain import verify_chain
+    from prescripcare.resources import open_resources
+
+    async with open_resources(settings) as res, res.sessions() as session:
+        verdict = await verify_chain(session)
+    if not verdict.ok:
+        print(
+            f"prescripcare: audit log BROKEN at entry {verdict.broken_at}: {verdict.problem} "
+            f"({verdict.checked} entries before it are intact)",
+            file=sys.stderr,
+        )
+        raise SystemExit(1)
+    print(f"audit log intact: {verdict.checked} entries, hash chain verified")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="prescripcare", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -383,6 +399,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("blind-index-key", help="print the blind-index key in use, to pin it")
 
+    audit = sub.add_parser("audit", help="the audit log")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    audit_sub.add_parser("verify", help="check the hash chain; exit 1 at the first broken entry")
+
     dev = sub.add_parser("dev", help="embedded PostgreSQL and Redis, demo data, GraphiQL")
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int)
@@ -426,6 +446,9 @@ def main(argv: list[str] | None = None) -> None:
             _run(lambda: _rotate_key(settings, args.batch_size))
         elif args.command == "blind-index-key":
             _blind_index_key(settings)
+
+        elif args.command == "audit" and args.audit_command == "verify":
+            _run(lambda: _audit_verify(settings))
         elif args.command == "create-user":
             password = _read_password(args)
             _run(lambda: _create_user(settings, args.email, args.role, password))

@@ -1,5 +1,6 @@
 """Imports every table module, so the metadata knows the whole schema."""
 
+from prescripcare.audit.models import AuditChainHead, AuditEntry, BreakGlassGrant
 from prescripcare.auth.models import (
     PasswordResetToken,
     RecoveryCode,
@@ -26,6 +27,9 @@ from prescripcare.reminders.consent import ChannelConsent, DeviceToken
 from prescripcare.reminders.models import Reminder
 
 __all__ = [
+    "AuditChainHead",
+    "AuditEntry",
+    "BreakGlassGrant",
     "CareTeamMember",
     "CaregiverLink",
     "ChannelConsent",

@@ -14,6 +14,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 HEADER = "x-request-id"
 _SANE = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 current_request_id: ContextVar[str] = ContextVar("request_id", default="-")
+# The peer's address as the ASGI server reports it. Uvicorn (`proxy_headers`)
+# replaces it with X-Forwarded-For only for peers in FORWARDED_ALLOW_IPS, so a
+# client cannot put an address of its choosing into the audit log.
+current_client_ip: ContextVar[str | None] = ContextVar("client_ip", default=None)
 
 
 class RequestIdMiddleware:
@@ -27,6 +31,8 @@ class RequestIdMiddleware:
         incoming = dict(scope["headers"]).get(HEADER.encode(), b"").decode("latin-1")
         request_id = incoming if _SANE.match(incoming) else uuid.uuid4().hex
         token = current_request_id.set(request_id)
+        client = scope.get("client")
+        ip_token = current_client_ip.set(client[0] if client else None)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -37,3 +43,4 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             current_request_id.reset(token)
+            current_client_ip.reset(ip_token)

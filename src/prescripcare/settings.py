@@ -139,6 +139,9 @@ class Settings(BaseSettings):
     password_reset_url: str = "https://app.prescripcare.example/reset-password"
     two_factor_issuer: str = Field(default="PrescripCare", min_length=1, max_length=64)
 
+    # Audit: how long a clinician's break-glass access to a patient lasts.
+    break_glass_minutes: int = Field(default=240, ge=5, le=1440)
+
     @field_validator("database_url")
     @classmethod
     def _plain_postgres_url(cls, value: str | None) -> str | None:
@@ -283,6 +286,10 @@ class Settings(BaseSettings):
     @property
     def dose_grace(self) -> timedelta:
         return timedelta(minutes=self.dose_grace_minutes)
+
+    @property
+    def break_glass(self) -> timedelta:
+        return timedelta(minutes=self.break_glass_minutes)
 
     @property
     def signing_secret(self) -> str:

@@ -6,7 +6,7 @@ from prescripcare.db import metadata
 from prescripcare.privacy.collect import REFERENCE_TABLES, owned_by_account
 
 # Tables that are about a patient but deliberately not reached by the walk.
-KEPT_APART = {"erasure_ledger"}
+KEPT_APART = {"erasure_ledger", "audit_log", "audit_chain_head"}
 
 
 def reachable_from_patient() -> set[str]:

@@ -18,7 +18,7 @@ from tests.privacy.conftest import Record
 from tests.privacy.documents import ERASE
 
 # Tables that keep the erased patient's id, by design: identifiers only.
-KEEPS_PATIENT_ID = {"erasure_ledger"}
+KEEPS_PATIENT_ID = {"erasure_ledger", "audit_log"}
 ME = "query { me { id email } }"
 
 
@@ -67,6 +67,14 @@ async def test_erasure_leaves_no_personal_data(
     assert await rows_mentioning(resources, record.personal_values) == []
     left = await rows_mentioning(resources, [record.patient_id, str(record.patient.id)])
     assert {table for table, _ in left} <= KEEPS_PATIENT_ID
+    async with resources.engine.connect() as conn:
+        erased = await conn.scalar(
+            text(
+                "SELECT count(*) FROM audit_log WHERE action = 'PATIENT_ERASED' AND patient_id = :p"
+            ),
+            {"p": record.patient_id},
+        )
+    assert erased == 1  # the trail outlives the record it describes
 
 
 async def test_erasure_ends_sessions_and_cancels_reminders(

@@ -88,3 +88,14 @@ async def test_another_patients_export_is_not_found(
         ]
         assert out["json"] is None
         assert [(e["code"], e["field"]) for e in out["errors"]] == [("NOT_FOUND", "patientId")]
+
+
+async def test_export_carries_the_audit_trail_and_is_itself_audited(
+    gql: GraphQLClient, record: Record
+) -> None:
+    first = await export(gql, record.patient_id, record.patient.now_token)
+    actions = [e["action"] for e in first["auditEntries"]]
+    assert {"PRESCRIPTION_CREATED", "DOSE_RECORDED", "FILL_RECORDED", "CAREGIVER_LINKED"} <= set(actions), actions
+    second = await export(gql, record.patient_id, record.patient.now_token)
+    exported = [e for e in second["auditEntries"] if e["action"] == "PATIENT_EXPORTED"]
+    assert [e["actorId"] for e in exported] == [str(record.patient.id)]

@@ -11,6 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from prescripcare.audit.models import AuditAction
+from prescripcare.audit.service import record
 from prescripcare.auth.mail import AccountMail
 from prescripcare.auth.models import RefreshToken, Role, User
 from prescripcare.auth.passwords import PasswordService, check_password
@@ -147,20 +149,30 @@ class AuthService:
         if await self._email_in_use(session, email):
             raise _email_taken("input.email")
         user = await self._new_user(session, email, data.password, data.role, name, now)
+        patient_id: uuid.UUID | None = None
         if timezone is not None:
-            session.add(
-                Patient(
-                    user_id=user.id,
-                    name=name,
-                    date_of_birth=data.date_of_birth,
-                    timezone=timezone,
-                    email=email,
-                    created_by=user.id,
-                    created_at=now,
-                    updated_at=now,
-                )
+            patient = Patient(
+                user_id=user.id,
+                name=name,
+                date_of_birth=data.date_of_birth,
+                timezone=timezone,
+                email=email,
+                created_by=user.id,
+                created_at=now,
+                updated_at=now,
             )
+            session.add(patient)
             await session.flush()
+            patient_id = patient.id
+        await record(
+            session,
+            Viewer(user_id=user.id, role=data.role, email=email),
+            AuditAction.USER_REGISTERED,
+            "User",
+            user.id,
+            patient_id,
+            now,
+        )
         return SignedIn(user=user, tokens=await self.sign_in(session, user, now))
 
     async def login(
@@ -266,4 +278,6 @@ class AuthService:
         assert address is not None
         if await self._email_in_use(session, address):
             raise _email_taken("input.email")
-        return await self._new_user(session, address, password, role, clean, now)
+        user = await self._new_user(session, address, password, role, clean, now)
+        await record(session, viewer, AuditAction.USER_CREATED, "User", user.id, None, now)
+        return user

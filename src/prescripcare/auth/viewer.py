@@ -22,6 +22,9 @@ class Viewer:
     email: str
     family_id: uuid.UUID | None = None
     token_expires_at: datetime | None = None
+    # When the request began: break-glass grants unexpired then count. None
+    # (a viewer built outside a request) counts no grant.
+    at: datetime | None = None
 
     def require_role(self, *roles: Role) -> None:
         if self.role not in roles:
@@ -62,4 +65,5 @@ async def viewer_from_token(
         email=row.email,
         family_id=claims.family_id,
         token_expires_at=claims.expires_at,
+        at=now,
     )

@@ -9,6 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from prescripcare.audit.models import AuditAction
+from prescripcare.audit.service import record
 from prescripcare.auth.models import Role
 from prescripcare.auth.viewer import Viewer
 from prescripcare.doses.models import Dose, DoseRecord, DoseStatus
@@ -95,6 +97,7 @@ async def record_dose(
         )
     )
     await session.flush()
+    await record(session, viewer, AuditAction.DOSE_RECORDED, "Dose", dose.id, dose.patient_id, now)
     return dose
 
 
@@ -119,4 +122,5 @@ async def snooze(
         raise UserFacingError.single(ErrorCode.TOO_EARLY, "This dose is not due yet.", "doseId")
     dose.snoozed_until = max(now, dose.scheduled_at) + timedelta(minutes=minutes)
     await session.flush()
+    await record(session, viewer, AuditAction.DOSE_SNOOZED, "Dose", dose.id, dose.patient_id, now)
     return dose

@@ -17,6 +17,7 @@ from prescripcare.adherence.loaders import (
     DoseDaysByPrescriptionLoader,
     FillsByPatientLoader,
 )
+from prescripcare.audit.reads import ReadLog
 from prescripcare.auth.loaders import UserByIdLoader
 from prescripcare.auth.viewer import Viewer, viewer_from_token
 from prescripcare.db import transaction
@@ -64,14 +65,16 @@ class Loaders:
     dose_by_id: DoseByIdLoader
 
     @classmethod
-    def for_viewer(cls, resources: Resources, viewer: Viewer | None) -> Loaders:
+    def for_viewer(
+        cls, resources: Resources, viewer: Viewer | None, reads: ReadLog | None = None
+    ) -> Loaders:
         sessions = resources.sessions
         now = resources.clock.now()
         on_time = timedelta(minutes=resources.settings.on_time_minutes)
         return cls(
             user_by_id=UserByIdLoader(sessions, viewer),
-            patient_by_id=PatientByIdLoader(sessions, viewer),
-            patient_by_user_id=PatientByUserIdLoader(sessions, viewer),
+            patient_by_id=PatientByIdLoader(sessions, viewer, reads),
+            patient_by_user_id=PatientByUserIdLoader(sessions, viewer, reads),
             caregivers_by_patient_id=CaregiversByPatientIdLoader(sessions, viewer),
             care_team_by_patient_id=CareTeamByPatientIdLoader(sessions, viewer),
             drugs=DrugLoaders.create(sessions),
@@ -101,6 +104,8 @@ class Context:
     # The graphql-transport-ws connection_init payload, for subscriptions.
     connection_params: dict[str, object] | None = None
     extras: dict[str, object] = field(default_factory=dict)
+    # Patient records read during this operation, for the audit log.
+    reads: ReadLog = field(default_factory=ReadLog)
 
     def now(self) -> datetime:
         return self.resources.clock.now()
@@ -114,7 +119,7 @@ class Context:
         """After register or login the rest of the response is the new
         user's to see (their own patient record, say)."""
         self.viewer = viewer
-        self.loaders = Loaders.for_viewer(self.resources, viewer)
+        self.loaders = Loaders.for_viewer(self.resources, viewer, self.reads)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -148,11 +153,13 @@ async def build_context(
                 )
         if viewer is None:
             problem = "The access token is invalid or expired; refresh it or log in again."
+    reads = ReadLog()
     return Context(
         resources=resources,
         request=request,
         response=response,
         viewer=viewer,
-        loaders=Loaders.for_viewer(resources, viewer),
+        loaders=Loaders.for_viewer(resources, viewer, reads),
         auth_problem=problem,
+        reads=reads,
     )

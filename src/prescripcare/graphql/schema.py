@@ -15,6 +15,9 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from prescripcare.audit.extension import AuditReads
+from prescripcare.audit.mutations import AuditMutation
+from prescripcare.audit.queries import AuditQuery
 from prescripcare.auth.mutations import AuthMutation
 from prescripcare.auth.queries import AuthQuery
 from prescripcare.auth.reset_mutations import PasswordResetMutation
@@ -33,7 +36,7 @@ from prescripcare.reminders.mutations import DeviceMutation
 from prescripcare.reminders.subscription import ReminderSubscription
 from prescripcare.settings import Settings
 
-Query = merge_types("Query", (AuthQuery, PatientQuery, DrugQuery, TwoFactorQuery))
+Query = merge_types("Query", (AuthQuery, PatientQuery, DrugQuery, TwoFactorQuery, AuditQuery))
 Mutation = merge_types(
     "Mutation",
     (
@@ -45,6 +48,7 @@ Mutation = merge_types(
         PrivacyMutation,
         PasswordResetMutation,
         TwoFactorMutation,
+        AuditMutation,
     ),
 )
 
@@ -61,6 +65,9 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     # request, so concurrent requests never share one's execution context.
     extensions: list[Any] = [
         ErrorPresenter,
+        # After the presenter, so it closes first and the presenter masks a
+        # failed audit write like any unexpected error.
+        AuditReads,
         partial(MaxTokensLimiter, max_token_count=settings.graphql_max_tokens),
         partial(QueryDepthLimiter, max_depth=settings.graphql_max_depth),
         partial(MaxAliasesLimiter, max_alias_count=settings.graphql_max_aliases),

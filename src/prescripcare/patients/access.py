@@ -7,9 +7,10 @@ one that does not exist.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import ColumnElement, or_, select, true
 from sqlmodel import col
 
+from prescripcare.audit.models import BreakGlassGrant
 from prescripcare.auth.models import Role
 from prescripcare.auth.viewer import Viewer
 from prescripcare.patients.models import CaregiverLink, CareTeamMember, Patient
@@ -30,4 +31,11 @@ def visible_patients(viewer: Viewer) -> ColumnElement[bool]:
     on_team = select(col(CareTeamMember.patient_id)).where(
         col(CareTeamMember.user_id) == viewer.user_id
     )
-    return col(Patient.id).in_(on_team)
+    if viewer.at is None:
+        return col(Patient.id).in_(on_team)
+    # Break-glass: a stated reason opens one patient until the grant expires.
+    granted = select(col(BreakGlassGrant.patient_id)).where(
+        col(BreakGlassGrant.clinician_id) == viewer.user_id,
+        col(BreakGlassGrant.expires_at) > viewer.at,
+    )
+    return or_(col(Patient.id).in_(on_team), col(Patient.id).in_(granted))

@@ -8,13 +8,31 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from prescripcare.audit.reads import ReadLog
 from prescripcare.auth.models import User
+from prescripcare.auth.viewer import Viewer
+from prescripcare.db import SessionFactory
 from prescripcare.loading import SessionLoader, many_per_key, one_per_key
 from prescripcare.patients.access import visible_patients
 from prescripcare.patients.models import CaregiverLink, CareTeamMember, Patient
 
 
-class PatientByIdLoader(SessionLoader[uuid.UUID, Patient | None]):
+class _AuditedPatientLoader(SessionLoader[uuid.UUID, Patient | None]):
+    """Every patient it returns is a record read, noted for the audit log."""
+
+    def __init__(
+        self, sessions: SessionFactory, viewer: Viewer | None, reads: ReadLog | None = None
+    ) -> None:
+        super().__init__(sessions, viewer)
+        self.reads = reads
+
+    def noted(self, patients: list[Patient | None]) -> list[Patient | None]:
+        if self.reads is not None:
+            self.reads.add_many(p.id for p in patients if p is not None)
+        return patients
+
+
+class PatientByIdLoader(_AuditedPatientLoader):
     async def load_batch(
         self, session: AsyncSession, keys: list[uuid.UUID]
     ) -> list[Patient | None]:
@@ -23,10 +41,10 @@ class PatientByIdLoader(SessionLoader[uuid.UUID, Patient | None]):
         rows = await session.scalars(
             select(Patient).where(col(Patient.id).in_(keys), visible_patients(self.viewer))
         )
-        return one_per_key(keys, rows, lambda p: p.id)
+        return self.noted(one_per_key(keys, rows, lambda p: p.id))
 
 
-class PatientByUserIdLoader(SessionLoader[uuid.UUID, Patient | None]):
+class PatientByUserIdLoader(_AuditedPatientLoader):
     async def load_batch(
         self, session: AsyncSession, keys: list[uuid.UUID]
     ) -> list[Patient | None]:
@@ -35,7 +53,7 @@ class PatientByUserIdLoader(SessionLoader[uuid.UUID, Patient | None]):
         rows = await session.scalars(
             select(Patient).where(col(Patient.user_id).in_(keys), visible_patients(self.viewer))
         )
-        return one_per_key(keys, rows, lambda p: p.user_id)
+        return self.noted(one_per_key(keys, rows, lambda p: p.user_id))
 
 
 class _LinkedUsersByPatientIdLoader(SessionLoader[uuid.UUID, list[User]]):

@@ -102,8 +102,9 @@ class PatientMutation:
     async def unlink_caregiver(
         self, info: Info, patient_id: strawberry.ID, caregiver_id: strawberry.ID
     ) -> PatientPayload | None:
+        now = info.context.now()
         return await _patient_mutation(
-            info, lambda s, v: service.unlink_caregiver(s, v, patient_id, caregiver_id)
+            info, lambda s, v: service.unlink_caregiver(s, v, patient_id, caregiver_id, now)
         )
 
     @strawberry.mutation(description="Add a CLINICIAN to the patient's care team.")
@@ -119,6 +120,7 @@ class PatientMutation:
     async def remove_care_team_member(
         self, info: Info, patient_id: strawberry.ID, user_id: strawberry.ID
     ) -> PatientPayload | None:
+        now = info.context.now()
         return await _patient_mutation(
-            info, lambda s, v: service.remove_care_team_member(s, v, patient_id, user_id)
+            info, lambda s, v: service.remove_care_team_member(s, v, patient_id, user_id, now)
         )

@@ -94,6 +94,8 @@ class PatientQuery:
                     "after", "This cursor's patient is no longer listed; start again."
                 ) from None
 
+        ctx.reads.add_many(p.id for p in page.patients)
+
         async def total() -> int:
             async with ctx.resources.sessions() as count_session:
                 return await count_patients(count_session, viewer, search, adherence_below, window)

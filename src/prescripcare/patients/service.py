@@ -16,6 +16,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from prescripcare.audit.models import AuditAction
+from prescripcare.audit.service import record
 from prescripcare.auth.models import Role, User
 from prescripcare.auth.viewer import Viewer
 from prescripcare.doses.materialize import regenerate_for_patient
@@ -129,6 +131,9 @@ async def create_patient(
     session.add(patient)
     await session.flush()
     record_changes(session, patient.id, [], patient.reminder_channels, viewer.user_id, "app", now)
+    await record(
+        session, viewer, AuditAction.PATIENT_CREATED, "Patient", patient.id, patient.id, now
+    )
     if viewer.role is Role.CLINICIAN:
         session.add(
             CareTeamMember(
@@ -235,6 +240,10 @@ async def update_patient(
         # 08:00 means 08:00 where the patient now lives: future unrecorded
         # doses are recreated in the new zone; history keeps its instants.
         await regenerate_for_patient(session, patient, now, horizon)
+    # Last, so the audit chain's lock is held only until the commit.
+    await record(
+        session, viewer, AuditAction.PATIENT_UPDATED, "Patient", patient.id, patient.id, now
+    )
     return patient
 
 
@@ -275,11 +284,20 @@ async def link_caregiver(
         )
         .on_conflict_do_nothing()
     )
+    await record(
+        session,
+        viewer,
+        AuditAction.CAREGIVER_LINKED,
+        "CaregiverLink",
+        caregiver.id,
+        patient.id,
+        now,
+    )
     return patient
 
 
 async def unlink_caregiver(
-    session: AsyncSession, viewer: Viewer, patient_id: str, caregiver_id: str
+    session: AsyncSession, viewer: Viewer, patient_id: str, caregiver_id: str, now: datetime
 ) -> Patient:
     # A caregiver may step back from a patient themself; nobody else's link.
     viewer.require_role(Role.PATIENT, Role.CAREGIVER, Role.CLINICIAN, Role.ADMIN)
@@ -294,6 +312,9 @@ async def unlink_caregiver(
     )
     if not getattr(result, "rowcount", 0):
         raise not_found("Caregiver link", "caregiverId")
+    await record(
+        session, viewer, AuditAction.CAREGIVER_UNLINKED, "CaregiverLink", cid, patient.id, now
+    )
     return patient
 
 
@@ -310,11 +331,20 @@ async def add_care_team_member(
         )
         .on_conflict_do_nothing()
     )
+    await record(
+        session,
+        viewer,
+        AuditAction.CARE_TEAM_MEMBER_ADDED,
+        "CareTeamMember",
+        clinician.id,
+        patient.id,
+        now,
+    )
     return patient
 
 
 async def remove_care_team_member(
-    session: AsyncSession, viewer: Viewer, patient_id: str, user_id: str
+    session: AsyncSession, viewer: Viewer, patient_id: str, user_id: str, now: datetime
 ) -> Patient:
     viewer.require_role(Role.PATIENT, Role.CLINICIAN, Role.ADMIN)
     patient = await _require_patient(session, viewer, patient_id, "patientId")
@@ -326,4 +356,13 @@ async def remove_care_team_member(
     )
     if not getattr(result, "rowcount", 0):
         raise not_found("Care team member", "userId")
+    await record(
+        session,
+        viewer,
+        AuditAction.CARE_TEAM_MEMBER_REMOVED,
+        "CareTeamMember",
+        parse_uuid(user_id),
+        patient.id,
+        now,
+    )
     return patient

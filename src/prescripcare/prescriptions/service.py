@@ -12,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from prescripcare.audit.models import AuditAction
+from prescripcare.audit.service import record
 from prescripcare.auth.models import Role
 from prescripcare.auth.viewer import Viewer
 from prescripcare.doses.materialize import drop_future, materialize, replace_future
@@ -212,6 +214,15 @@ async def prescribe(
                 )
             )
     await materialize(session, prescription, patient.timezone, now, horizon)
+    await record(
+        session,
+        viewer,
+        AuditAction.PRESCRIPTION_CREATED,
+        "Prescription",
+        prescription.id,
+        patient.id,
+        now,
+    )
     outcome.prescription = prescription
     return outcome
 
@@ -316,6 +327,15 @@ async def update_prescription(
     await session.flush()
     if regenerate:
         await replace_future(session, prescription, patient.timezone, now, horizon)
+    await record(
+        session,
+        viewer,
+        AuditAction.PRESCRIPTION_UPDATED,
+        "Prescription",
+        prescription.id,
+        patient.id,
+        now,
+    )
     return prescription
 
 
@@ -338,6 +358,15 @@ async def discontinue_prescription(
     prescription.updated_at = now
     await session.flush()
     await drop_future(session, [prescription.id], now)
+    await record(
+        session,
+        viewer,
+        AuditAction.PRESCRIPTION_DISCONTINUED,
+        "Prescription",
+        prescription.id,
+        patient.id,
+        now,
+    )
     return prescription
 
 
@@ -378,4 +407,5 @@ async def record_fill(session: AsyncSession, viewer: Viewer, data: NewFill, now:
     )
     session.add(fill)
     await session.flush()
+    await record(session, viewer, AuditAction.FILL_RECORDED, "Fill", fill.id, patient.id, now)
     return fill

@@ -20,6 +20,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from prescripcare.audit.models import AuditAction
+from prescripcare.audit.service import record as audit
 from prescripcare.auth.models import Role, User
 from prescripcare.auth.viewer import Viewer
 from prescripcare.errors import not_found
@@ -71,6 +73,7 @@ async def erase_patient(
             removed=removed,
         )
     )
+    await audit(session, viewer, AuditAction.PATIENT_ERASED, "Patient", patient.id, patient.id, now)
     await session.flush()
     return Erasure(patient.id, user_id, removed, int(pending))
 

@@ -18,6 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from prescripcare.audit.models import AuditAction, AuditEntry
+from prescripcare.audit.service import record as audit
 from prescripcare.auth.models import Role
 from prescripcare.auth.viewer import Viewer
 from prescripcare.drugs.models import DrugConcept
@@ -36,6 +38,7 @@ class PatientRecord:
     patient: Patient
     tables: dict[str, list[Row]]
     drug_names: dict[str, str]
+    audit_entries: list[Row]
 
 
 def camel(name: str) -> str:
@@ -53,7 +56,24 @@ def _referenced_rxcuis(tables: dict[str, list[Row]]) -> set[str]:
     }
 
 
-async def load_record(session: AsyncSession, viewer: Viewer, patient_id: str) -> PatientRecord:
+# What an audit entry says, without its chain bookkeeping.
+AUDIT_COLUMNS = (
+    "seq",
+    "at",
+    "actor_id",
+    "actor_role",
+    "action",
+    "entity",
+    "entity_id",
+    "request_id",
+    "ip",
+    "break_glass_grant_id",
+)
+
+
+async def load_record(
+    session: AsyncSession, viewer: Viewer, patient_id: str, now: datetime
+) -> PatientRecord:
     """The patient's record if the viewer may export it.
 
     The patient themself and ADMINs only (the contract's role table): a
@@ -73,12 +93,25 @@ async def load_record(session: AsyncSession, viewer: Viewer, patient_id: str) ->
             )
         )
         names = {rxcui: name for rxcui, name in result}
-    return PatientRecord(patient=patient, tables=tables, drug_names=names)
+    audit_table = AuditEntry.__table__  # type: ignore[attr-defined]
+    entries = await session.execute(
+        select(*(audit_table.c[c] for c in AUDIT_COLUMNS))
+        .where(audit_table.c.patient_id == patient.id)
+        .order_by(audit_table.c.seq)
+    )
+    # Recorded in the same transaction: no export leaves without its entry.
+    await audit(
+        session, viewer, AuditAction.PATIENT_EXPORTED, "Patient", patient.id, patient.id, now
+    )
+    return PatientRecord(
+        patient=patient,
+        tables=tables,
+        drug_names=names,
+        audit_entries=[dict(row._mapping) for row in entries],
+    )
 
 
-def export_document(
-    record: PatientRecord, now: datetime, audit_entries: list[Row] | None = None
-) -> dict[str, Any]:
+def export_document(record: PatientRecord, now: datetime) -> dict[str, Any]:
     tables = {
         camel(name): [{camel(k): v for k, v in without_secrets(row).items()} for row in rows]
         for name, rows in sorted(record.tables.items())
@@ -89,7 +122,7 @@ def export_document(
         "patientId": record.patient.id,
         "records": tables,
         "drugNames": dict(sorted(record.drug_names.items())),
-        "auditEntries": [{camel(k): v for k, v in row.items()} for row in audit_entries or []],
+        "auditEntries": [{camel(k): v for k, v in row.items()} for row in record.audit_entries],
     }
 
 

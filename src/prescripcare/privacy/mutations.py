@@ -26,7 +26,7 @@ class PrivacyMutation:
         now = ctx.now()
 
         async def run(session: AsyncSession) -> str:
-            record = await load_record(session, viewer, patient_id)
+            record = await load_record(session, viewer, patient_id, now)
             return to_json(export_document(record, now))
 
         document, errors = await in_transaction(ctx, run)

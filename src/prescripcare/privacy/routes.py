@@ -43,7 +43,7 @@ async def patient_everything(request: Request) -> Response:
         return _outcome(401, "login", "A valid access token is required.")
     try:
         async with transaction(resources.sessions) as session:
-            record = await load_record(session, viewer, request.path_params["patient_id"])
+            record = await load_record(session, viewer, request.path_params["patient_id"], now)
     except AccessDenied as denied:
         return _outcome(403, "forbidden", str(denied))
     except UserFacingError:

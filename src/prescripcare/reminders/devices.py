@@ -10,6 +10,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from prescripcare.audit.models import AuditAction
+from prescripcare.audit.service import record
 from prescripcare.auth.models import Role
 from prescripcare.auth.viewer import Viewer
 from prescripcare.db import SessionFactory, transaction
@@ -72,9 +74,13 @@ async def register_device(
             index_elements=["token"], set_={"patient_id": patient.id, "platform": platform}
         )
     )
+    # The token itself stays out of the log: it addresses the patient's phone.
+    await record(
+        session, viewer, AuditAction.DEVICE_REGISTERED, "DeviceToken", None, patient.id, now
+    )
 
 
-async def remove_device(session: AsyncSession, viewer: Viewer, token: str) -> None:
+async def remove_device(session: AsyncSession, viewer: Viewer, token: str, now: datetime) -> None:
     patient = await _own_patient(session, viewer)
     result = await session.execute(
         delete(DeviceToken).where(
@@ -83,3 +89,4 @@ async def remove_device(session: AsyncSession, viewer: Viewer, token: str) -> No
     )
     if not getattr(result, "rowcount", 0):
         raise not_found("Device", "token")
+    await record(session, viewer, AuditAction.DEVICE_REMOVED, "DeviceToken", None, patient.id, now)

@@ -38,9 +38,10 @@ class DeviceMutation:
     async def remove_device(self, info: Info, token: str) -> DevicePayload | None:
         ctx = info.context
         viewer = ctx.require_viewer()
+        now = ctx.now()
 
         async def work(session: AsyncSession) -> None:
-            await remove_device(session, viewer, token)
+            await remove_device(session, viewer, token, now)
 
         _, errors = await in_transaction(ctx, work)
         return DevicePayload(ok=not errors, errors=errors)

@@ -11,6 +11,8 @@ from sqlalchemy import select
 from sqlmodel import col
 from starlette.websockets import WebSocket
 
+from prescripcare.audit.extension import flush_reads
+from prescripcare.audit.models import AuditAction
 from prescripcare.auth.viewer import Viewer
 from prescripcare.db import SessionFactory
 from prescripcare.doses.types import DoseType
@@ -100,11 +102,17 @@ class ReminderSubscription:
         if after is not None and not valid_event_id(after):
             raise bad_input("after", "Invalid event id: use one this subscription sent.")
         only: uuid.UUID | None = None
+        visible = _Visible(ctx.resources.sessions, viewer)
+        # Audit: the subscription itself, then each patient's first event
+        # delivered (not every event: a day of reminders is one reading).
+        delivered: set[uuid.UUID] = set()
         if patient_id is not None:
             only = parse_uuid(patient_id)
-            if only is None or await ctx.loaders.patient_by_id.load(only) is None:
+            if only is None or not await visible.allows(only):
                 raise not_found("Patient not found.")
-        visible = _Visible(ctx.resources.sessions, viewer)
+            ctx.reads.add(only, AuditAction.PATIENT_SUBSCRIBED)
+            await flush_reads(ctx)
+            delivered.add(only)
         res = ctx.resources
         async for event in follow(res.redis, res.keys, after, POLL):
             if viewer.token_expires_at is not None and ctx.now() >= viewer.token_expires_at:
@@ -115,6 +123,10 @@ class ReminderSubscription:
                 continue
             if not await visible.allows(event.patient_id):
                 continue
+            if event.patient_id not in delivered:
+                ctx.reads.add(event.patient_id)
+                await flush_reads(ctx)
+                delivered.add(event.patient_id)
             # A subscription lives long: each event reads fresh data.
             ctx.loaders = Loaders.for_viewer(res, viewer)
             yield ReminderEventType.from_event(event)

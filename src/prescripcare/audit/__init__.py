@@ -1,0 +1,1 @@
+"""The audit trail: who read or wrote which patient's record, and break-glass."""

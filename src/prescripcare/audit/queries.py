@@ -1,0 +1,78 @@
+"""The `auditLog` query: a patient's own trail, or any patient's for ADMIN."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+import strawberry
+
+from prescripcare.audit.models import AuditAction
+from prescripcare.audit.trail import page_entries
+from prescripcare.audit.types import AuditEntryEdge, AuditEntryType, AuditLogConnection
+from prescripcare.auth.models import Role
+from prescripcare.graphql.errors import bad_input, not_found
+from prescripcare.graphql.info import Info
+from prescripcare.graphql.pagination import PageInfo, clamp_first
+from prescripcare.ids import parse_uuid
+
+CURSOR_KIND = "audit"
+
+
+def encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"{CURSOR_KIND}:{seq}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    try:
+        text = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
+        kind, _, raw = text.partition(":")
+        if kind == CURSOR_KIND and raw.isdigit():
+            return int(raw)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise bad_input("after", "Invalid cursor: use a cursor from a previous page.")
+
+
+@strawberry.type
+class AuditQuery:
+    @strawberry.field(
+        description="Who read or changed the patient's record, newest first. PATIENT (their "
+        "own) and ADMIN (any patient, erased ones too) only. `first` defaults to 20 and is "
+        "clamped to 1..100. Reading the trail is itself recorded."
+    )
+    async def audit_log(
+        self,
+        info: Info,
+        patient_id: strawberry.ID,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> AuditLogConnection:
+        ctx = info.context
+        viewer = ctx.require_viewer()
+        viewer.require_role(Role.PATIENT, Role.ADMIN)
+        pid = parse_uuid(patient_id)
+        if pid is None:
+            raise not_found("Patient not found.")
+        if viewer.role is Role.PATIENT and await ctx.loaders.patient_by_id.load(pid) is None:
+            raise not_found("Patient not found.")
+        size = clamp_first(first, default=20, maximum=100)
+        before = decode_cursor(after)
+        async with ctx.resources.sessions() as session:
+            page = await page_entries(session, pid, first=size, before_seq=before)
+        ctx.reads.add(pid, AuditAction.AUDIT_LOG_READ)
+        edges = [
+            AuditEntryEdge(cursor=encode_cursor(e.seq or 0), node=AuditEntryType.from_model(e))
+            for e in page.entries
+        ]
+        return AuditLogConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.has_next,
+                has_previous_page=before is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
