@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
 from prescripcare.auth.viewer import viewer_from_token
 from prescripcare.graphql.context import Context, bearer_token, build_context
+from prescripcare.graphql.graphiql import assets_present, graphiql_page
+from prescripcare.graphql.media import GRAPHQL_RESPONSE, is_request_error, prefers_graphql_response
 from prescripcare.graphql.schema import build_schema
 from prescripcare.resources import Resources
+
+
+class _SubResponse(Response):
+    """Carries the negotiated media type from the request to the response."""
+
+    graphql_response_json = False
 
 
 class PrescripCareGraphQL(GraphQL[Context, None]):
@@ -25,8 +35,42 @@ class PrescripCareGraphQL(GraphQL[Context, None]):
             graphql_ide=None if resources.settings.is_production else "graphiql",
             allow_queries_via_get=True,
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+            connection_init_wait_timeout=timedelta(
+                seconds=resources.settings.graphql_ws_init_timeout_seconds
+            ),
         )
         self.resources = resources
+        self.ide_page = graphiql_page(assets_present(resources.settings.graphiql_assets_dir))
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(self.ide_page)
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = _SubResponse()
+        sub_response.status_code = None  # type: ignore[assignment]
+        del sub_response.headers["content-length"]
+        if isinstance(request, Request):
+            sub_response.graphql_response_json = prefers_graphql_response(
+                request.headers.get("accept")
+            )
+        return sub_response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        if not getattr(sub_response, "graphql_response_json", False):
+            return super().create_response(response_data, sub_response)
+        status = 200
+        if is_request_error(response_data):
+            assert isinstance(response_data, dict)
+            response_data = {k: v for k, v in response_data.items() if k != "data"}  # type: ignore[assignment]
+            status = 400
+        response = super().create_response(response_data, sub_response)
+        response.status_code = sub_response.status_code or status
+        response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+        return response
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
