@@ -175,3 +175,18 @@ async def test_the_page_falls_back_to_the_cdn(cdn_client: httpx.AsyncClient) -> 
     for asset in ASSETS:
         assert f'"{CDN}/{asset.relative}" integrity="{asset.integrity}"' in page
     assert (await cdn_client.get(f"/graphiql-assets/{ASSETS[0].relative}")).status_code == 404
+
+
+def test_production_mounts_no_graphiql_assets(migrated: Settings, tmp_path: Path) -> None:
+    for asset in ASSETS:
+        (tmp_path / asset.relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / asset.relative).write_text("x")
+    development = create_app(migrated.model_copy(update={"graphiql_assets_dir": tmp_path}))
+    production = create_app(
+        migrated.model_copy(
+            update={"graphiql_assets_dir": tmp_path, "prescripcare_env": "production"}
+        )
+    )
+    mounted = {getattr(route, "path", None) for route in development.routes}
+    assert "/graphiql-assets" in mounted
+    assert "/graphiql-assets" not in {getattr(route, "path", None) for route in production.routes}

@@ -85,25 +85,34 @@ def assets_present(directory: Path) -> bool:
 
 
 def demo_document() -> str:
-    others = "\n".join(
-        f"#   {login.role.value:<9} {login.email}  {login.password}" for login in LOGINS
+    logins = "\n".join(
+        f"#   {login.role.value:<9} {login.email}\n#             {login.password}"
+        for login in LOGINS
     )
-    return f"""# PrescripCare GraphiQL: development only, never served in production.
+    return f"""# PrescripCare GraphiQL (development only; production
+# serves no GraphiQL).
 #
-# Demo login (the accounts `prescripcare dev` and `seed --demo` create):
-#  1. Run Login below with the play button (or Ctrl-Enter).
-#  2. Copy "accessToken" from the result into the Headers pane (below this
-#     editor) as  {{"Authorization": "Bearer <accessToken>"}}
-#  3. Replace this document with a query and run it, e.g.
+# Demo login, with the accounts `prescripcare dev` and
+# `prescripcare seed --demo` create:
+#  1. Run Login below: the play button or Ctrl-Enter.
+#  2. Open Headers (under this editor) and paste
+#       {{"Authorization": "Bearer <accessToken>"}}
+#     with the accessToken from the result.
+#  3. Replace this document with a query and run it:
 #       {{ me {{ email role }} }}
-#     Subscriptions use the same header for their connection_init.
-# Access tokens are short-lived: on UNAUTHENTICATED, log in again.
+#     Subscriptions send the same header in their
+#     connection_init.
+# Access tokens are short-lived: on UNAUTHENTICATED,
+# run Login again.
 #
 # Demo accounts (role, email, password):
-{others}
+{logins}
 
 mutation Login {{
-  login(email: "{CLINICIAN.email}", password: "{CLINICIAN.password}") {{
+  login(
+    email: "{CLINICIAN.email}"
+    password: "{CLINICIAN.password}"
+  ) {{
     accessToken
     refreshToken
     user {{ id email role }}
