@@ -1,11 +1,13 @@
 // Opens the development GraphiQL page in headless Chromium with every request
 // off this machine blocked (so it must work without internet), runs the
 // demo Login by clicking the run button, then, with the token in the
-// Headers pane, runs `me` by clicking again. Prints one JSON line; keeps a
-// screenshot of each step. argv: pageUrl chromiumPath screenshotDir
+// Headers pane, runs `me` by clicking again, then subscribes to
+// reminderStatus by clicking and records doseId as taken: the event must
+// show up. Prints one JSON line; keeps a screenshot of each step.
+// argv: pageUrl chromiumPath screenshotDir doseId
 import { chromium } from "playwright-core";
 
-const [pageUrl, executablePath, shots] = process.argv.slice(2);
+const [pageUrl, executablePath, shots, doseId] = process.argv.slice(2);
 const origin = new URL(pageUrl).origin;
 const blocked = [];
 const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
@@ -21,25 +23,45 @@ try {
     return route.abort();
   });
 
-  async function run(step, expected) {
+  async function open(query, headers) {
+    const search = headers
+      ? `?q=${encodeURIComponent(query)}&headers=${encodeURIComponent(headers)}`
+      : "";
+    await page.goto(pageUrl + search);
+    await page.locator(".graphiql-execute-button").waitFor({ timeout: 20000 });
+  }
+
+  async function run(step, expected, meanwhile = async () => {}) {
     await page.locator(".graphiql-execute-button").click();
+    await meanwhile();
     const response = page.locator(".graphiql-response");
     await response.filter({ hasText: expected }).waitFor({ timeout: 20000 });
     await page.screenshot({ path: `${shots}/${step}.png` });
     return response.innerText();
   }
 
-  await page.goto(pageUrl);
-  await page.locator(".graphiql-execute-button").waitFor({ timeout: 20000 });
+  await open();
   out.login = await run("1-login", "accessToken");
   const token = /"accessToken":\s*"([^"]+)"/.exec(out.login)?.[1];
   if (!token) throw new Error("no accessToken in the result");
 
   const headers = JSON.stringify({ Authorization: `Bearer ${token}` });
-  const query = "{ me { email role } }";
-  await page.goto(`${pageUrl}?q=${encodeURIComponent(query)}&headers=${encodeURIComponent(headers)}`);
-  await page.locator(".graphiql-execute-button").waitFor({ timeout: 20000 });
+  await open("{ me { email role } }", headers);
   out.me = await run("2-me", "CLINICIAN");
+
+  await open("subscription { reminderStatus { kind dose { id status } } }", headers);
+  out.subscription = await run("3-subscription", "DOSE_TAKEN", async () => {
+    await new Promise((resolve) => setTimeout(resolve, 2000)); // socket acked, Redis subscribed
+    const recorded = await fetch(pageUrl, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        query: `mutation($id: ID!) { recordDose(doseId: $id, status: TAKEN) { errors { code } } }`,
+        variables: { id: doseId },
+      }),
+    });
+    out.recorded = await recorded.json();
+  });
   out.consoleErrors = consoleErrors;
 } catch (error) {
   out.error = String(error);
