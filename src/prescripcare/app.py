@@ -8,10 +8,12 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 
 from prescripcare.bodylimit import BodyLimitMiddleware
 from prescripcare.clock import Clock
+from prescripcare.graphql.graphiql import ASSETS_URL_PATH, assets_present
 from prescripcare.graphql.view import PrescripCareGraphQL
 from prescripcare.headers import SecurityHeadersMiddleware
 from prescripcare.health import health, ready
@@ -70,6 +72,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             Route(INBOUND_PATH, twilio_inbound, methods=["POST"]),
             Route("/ready", ready),
             Route(EVERYTHING_PATH, patient_everything, methods=["GET"]),
+            *_graphiql_assets(settings),
         ],
         middleware=[
             Middleware(SecurityHeadersMiddleware, production=settings.is_production),
@@ -89,6 +92,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         lifespan=lifespan,
     )
     return app
+
+
+def _graphiql_assets(settings: Settings) -> list[BaseRoute]:
+    """GraphiQL's own scripts and styles, development only (production
+    serves no GraphiQL)."""
+    directory = settings.graphiql_assets_dir
+    if settings.is_production or not assets_present(directory):
+        return []
+    return [Mount(ASSETS_URL_PATH, StaticFiles(directory=directory), name="graphiql-assets")]
 
 
 def resources_of(app: Starlette) -> Resources:

@@ -341,6 +341,19 @@ async def _audit_verify(settings: Settings) -> None:
     print(f"audit log intact: {verdict.checked} entries, hash chain verified")
 
 
+def _graphiql_assets(output: str | None, registry: str | None) -> None:
+    from prescripcare.graphiql_assets import AssetFetchError, fetch_assets
+
+    directory = Path(output) if output else _settings().graphiql_assets_dir
+    try:
+        written = fetch_assets(directory, registry)
+    except AssetFetchError as exc:
+        raise SystemExit(f"prescripcare: {exc} (GraphiQL falls back to the CDN)") from None
+    for path in written:
+        print(f"fetched {path}")
+    print(f"GraphiQL assets {'ready' if written else 'already present'} in {directory}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="prescripcare", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -403,6 +416,12 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     audit_sub.add_parser("verify", help="check the hash chain; exit 1 at the first broken entry")
 
+    assets = sub.add_parser(
+        "graphiql-assets", help="download GraphiQL's scripts and styles for offline use"
+    )
+    assets.add_argument("--output", help="directory (default: GRAPHIQL_ASSETS_DIR)")
+    assets.add_argument("--registry", help="npm registry (default: NPM_CONFIG_REGISTRY or npmjs)")
+
     dev = sub.add_parser("dev", help="embedded PostgreSQL and Redis, demo data, GraphiQL")
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int)
@@ -422,6 +441,8 @@ def main(argv: list[str] | None = None) -> None:
         _build_trusted_documents(args.sources, args.output)
     elif args.command == "dev":
         _dev(args)
+    elif args.command == "graphiql-assets":
+        _graphiql_assets(args.output, args.registry)
     else:
         settings = _settings()
         if args.command == "serve":

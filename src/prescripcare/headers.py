@@ -1,7 +1,8 @@
 """Security headers on every HTTP response, as a hardened nginx config would
 set them. The API answers JSON only, so production's CSP allows nothing; in
-development the CSP lets GraphiQL load its scripts and styles (from unpkg
-until its assets are served locally) and open its subscription socket."""
+development the CSP lets GraphiQL load its scripts and styles (from this
+server when GRAPHIQL_ASSETS_DIR holds them, else from unpkg, the fallback)
+and open its subscription socket."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import timedelta
+from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -141,6 +142,13 @@ class Settings(BaseSettings):
 
     # Audit: how long a clinician's break-glass access to a patient lasts.
     break_glass_minutes: int = Field(default=240, ge=5, le=1440)
+
+    # Developer experience: GraphiQL's scripts and styles, served from this
+    # directory when `prescripcare graphiql-assets` has filled it (from the
+    # CDN otherwise); an unauthenticated socket gets this long to send
+    # connection_init before it is closed with 4408.
+    graphiql_assets_dir: Path = Path(".prescripcare/graphiql-assets")
+    graphql_ws_init_timeout_seconds: float = Field(default=10, gt=0, le=60)
 
     @field_validator("database_url")
     @classmethod

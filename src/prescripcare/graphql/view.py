@@ -6,6 +6,7 @@ allowlisted text) and Idempotency-Key replay for mutations.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -14,12 +15,12 @@ from cross_web import AsyncHTTPRequestAdapter
 from graphql import GraphQLError, OperationType, parse
 from graphql.utilities import get_operation_ast
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
@@ -29,13 +30,21 @@ from prescripcare.auth.viewer import viewer_from_token
 from prescripcare.errors import TopLevelCode
 from prescripcare.graphql import idempotency
 from prescripcare.graphql.context import Context, bearer_token, build_context
+from prescripcare.graphql.graphiql import assets_present, graphiql_page
 from prescripcare.graphql.idempotency import IdempotencyStore
+from prescripcare.graphql.media import GRAPHQL_RESPONSE, is_request_error, prefers_graphql_response
 from prescripcare.graphql.schema import build_schema
 from prescripcare.graphql.trusted import Refusal, TrustedDocuments, load_manifests
 from prescripcare.graphql.trusted_ws import TrustedTransportWSHandler
 from prescripcare.ratelimit.guard import GraphQLRequest, RateLimited, RequestGuard
 from prescripcare.ratelimit.http import client_ip, deny_websocket, rate_limited_response
 from prescripcare.resources import Resources
+
+
+class _SubResponse(Response):
+    """Carries the negotiated media type from the request to the response."""
+
+    graphql_response_json = False
 
 
 class PrescripCareGraphQL(GraphQL[Context, None]):
@@ -45,6 +54,9 @@ class PrescripCareGraphQL(GraphQL[Context, None]):
             graphql_ide=None if resources.settings.is_production else "graphiql",
             allow_queries_via_get=True,
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+            connection_init_wait_timeout=timedelta(
+                seconds=resources.settings.graphql_ws_init_timeout_seconds
+            ),
         )
         self.resources = resources
         settings = resources.settings
@@ -62,6 +74,7 @@ class PrescripCareGraphQL(GraphQL[Context, None]):
         self.guard = RequestGuard(
             resources.settings, resources.redis, resources.keys, resources.clock
         )
+        self.ide_page = graphiql_page(assets_present(resources.settings.graphiql_assets_dir))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -104,6 +117,36 @@ class PrescripCareGraphQL(GraphQL[Context, None]):
         # meets the same strict limit as `login` spelled out.
         outcome = self.trusted.resolve(data.query, data.extensions)
         return outcome if isinstance(outcome, str) else data.query
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(self.ide_page)
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = _SubResponse()
+        sub_response.status_code = None  # type: ignore[assignment]
+        del sub_response.headers["content-length"]
+        if isinstance(request, Request):
+            sub_response.graphql_response_json = prefers_graphql_response(
+                request.headers.get("accept")
+            )
+        return sub_response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        if not getattr(sub_response, "graphql_response_json", False):
+            return super().create_response(response_data, sub_response)
+        status = 200
+        if is_request_error(response_data):
+            assert isinstance(response_data, dict)
+            response_data = {k: v for k, v in response_data.items() if k != "data"}  # type: ignore[assignment]
+            status = 400
+        response = super().create_response(response_data, sub_response)
+        response.status_code = sub_response.status_code or status
+        response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+        return response
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
