@@ -47,7 +47,7 @@ async def test_demo_login_a_query_and_a_subscription_by_clicking_without_interne
     async with transaction(resources.sessions) as session:
         await seed_demo(session, resources.auth, resources.clock.now())
         maria = (
-            await session.execute(select(User).where(col(User.email) == PATIENT.email))
+            await session.execute(select(User).where(col(User.email_blind_index) == PATIENT.email))
         ).scalar_one()
         her_record = await patient_of_user(session, maria.id)
         assert her_record is not None
