@@ -97,6 +97,14 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
 
+    # Performance (issue 9). Parsed and validated GraphQL documents are kept
+    # in bounded LRU caches: the clients send a few dozen fixed documents,
+    # while unique texts from an attacker cannot grow memory past the bound.
+    graphql_document_cache_size: int = Field(default=256, ge=1, le=10_000)
+    # Prepared statements kept per database connection. 0 turns them off,
+    # which PgBouncer in transaction pooling mode needs.
+    db_statement_cache_size: int = Field(default=500, ge=0, le=10_000)
+
     @field_validator("database_url")
     @classmethod
     def _plain_postgres_url(cls, value: str | None) -> str | None:

@@ -9,7 +9,9 @@ from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
+    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
@@ -43,7 +45,12 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     # environment here, where a production env without secrets would refuse.
     settings = settings or Settings.model_construct()
     # Strawberry accepts configured instances, which its annotation omits.
+    cache_size = settings.graphql_document_cache_size
     extensions: list[Any] = [
+        # Factories, as strawberry wants them; the LRU caches behind them are
+        # shared by every request.
+        lambda: ParserCache(maxsize=cache_size),
+        lambda: ValidationCache(maxsize=cache_size),
         ErrorPresenter,
         MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         QueryDepthLimiter(max_depth=settings.graphql_max_depth),
