@@ -87,6 +87,8 @@ class PinnedPostgres:
                 check=True,
                 stdout=subprocess.DEVNULL,
             )
+        # A server left running (an interrupted run) restarts with our settings.
+        self.stop()
         options = " ".join([*SERVER_OPTIONS, f"-p {self.port}", f"-k {self.data_dir}"])
         cpu_list = ",".join(str(c) for c in self.cpus)
         # The postmaster starts pinned, so every backend it forks is pinned too.

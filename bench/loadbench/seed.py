@@ -139,7 +139,7 @@ FROM generate_series(0, :patients - 1) AS i
 
 _CARE_TEAM = """
 INSERT INTO care_team_members (patient_id, user_id, added_by, created_at)
-SELECT id, :clinician, :clinician, :now FROM patients
+SELECT id, :clinician, :clinician, :now FROM patients WHERE created_by = :clinician
 """
 
 # Five neighbouring drugs of the ten per patient; two twice daily, three once.
@@ -156,7 +156,8 @@ SELECT gen_random_uuid(), p.id,
        CASE WHEN k < 2 THEN CAST(ARRAY['08:00', '20:00'] AS time[])
             ELSE CAST(ARRAY['09:00'] AS time[]) END,
        CAST(ARRAY[] AS smallint[]), false, 'ACTIVE', :now, :now
-FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM patients) AS p,
+FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM patients
+      WHERE created_by = :clinician) AS p,
      generate_series(0, 4) AS k
 """
 
@@ -176,7 +177,7 @@ SELECT gen_random_uuid(), s.rx, s.patient_id, s.at,
 FROM (SELECT rx.id AS rx, rx.patient_id, random() AS r,
              (CAST(d AS date) + t) AT TIME ZONE pt.timezone AS at
       FROM prescriptions rx
-      JOIN patients pt ON pt.id = rx.patient_id,
+      JOIN patients pt ON pt.id = rx.patient_id AND rx.prescriber_id = :clinician,
            generate_series(CAST(:start AS date), CAST(:end AS date), interval '1 day') AS d,
            unnest(rx.times_of_day) AS t) AS s
 """
@@ -188,6 +189,7 @@ SELECT gen_random_uuid(), rx.id, CAST(d AS date) + (abs(hashtext(CAST(rx.id AS t
        30, rx.quantity, :clinician, :now
 FROM prescriptions rx, generate_series(CAST(:start AS date), CAST(:today AS date),
                                        interval '30 days') AS d
+WHERE rx.prescriber_id = :clinician
 """
 
 # The SMS sent for each dose of the last week.
@@ -198,13 +200,15 @@ INSERT INTO reminders (id, kind, dose_id, patient_id, channel, recipient, due_at
 SELECT gen_random_uuid(), 'medication_reminder', d.id, d.patient_id, 'SMS', 'patient',
        d.scheduled_at, 'DELIVERED', 1, d.scheduled_at, 'SM' || md5(CAST(d.id AS text)),
        d.scheduled_at + interval '2 seconds', d.scheduled_at, d.scheduled_at
-FROM doses d
+FROM doses d JOIN prescriptions rx ON rx.id = d.prescription_id AND rx.prescriber_id = :clinician
 WHERE d.scheduled_at > CAST(:now AS timestamptz) - interval '7 days' AND d.scheduled_at <= :now
 """
 
 
-async def seed_clinic(resources: Resources, patients: int, now: datetime) -> Clinic:
-    """Seeds an empty, migrated database; answers the benchmark clinician."""
+async def seed_clinic(
+    resources: Resources, patients: int, now: datetime, *, analyze: bool = True
+) -> Clinic:
+    """Seeds a migrated database; answers the benchmark clinician."""
     today = now.date()
     start = today - timedelta(days=HISTORY_DAYS)
     async with resources.sessions() as session, session.begin():
@@ -226,9 +230,10 @@ async def seed_clinic(resources: Resources, patients: int, now: datetime) -> Cli
         }
         for sql in (_PATIENTS, _CARE_TEAM, _PRESCRIPTIONS, _DOSES, _FILLS, _REMINDERS):
             await _execute(session, sql, params)
-    async with resources.engine.connect() as conn:
-        autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await autocommit.execute(text("VACUUM ANALYZE"))
+    if analyze:
+        async with resources.engine.connect() as conn:
+            autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(text("VACUUM ANALYZE"))
     return Clinic(clinician_id=clinician.id, patients=patients, seeded_at=now)
 
 
