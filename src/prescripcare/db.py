@@ -49,7 +49,7 @@ def create_engine(settings: Settings, *, database_url: str | None = None) -> Asy
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
-        pool_pre_ping=True,
+        pool_pre_ping=settings.db_pre_ping,
         connect_args={
             # Every timestamp is UTC in the database, whatever the server's default.
             "server_settings": {"timezone": "UTC", "application_name": "prescripcare"},

@@ -104,6 +104,11 @@ class Settings(BaseSettings):
     # Prepared statements kept per database connection. 0 turns them off,
     # which PgBouncer in transaction pooling mode needs.
     db_statement_cache_size: int = Field(default=500, ge=0, le=10_000)
+    # Check each pooled connection before use. Under SQLAlchemy's asyncpg
+    # dialect the check is three round trips (BEGIN, ";", ROLLBACK) per
+    # checkout, and every loader batch checks out. Off, a connection broken
+    # by a database restart fails one request, and the pool is then renewed.
+    db_pre_ping: bool = True
 
     @field_validator("database_url")
     @classmethod
