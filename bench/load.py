@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import asyncpg
 import httpx
+import psutil
 from loadbench import floor, queries
 from loadbench.postgres import PinnedPostgres
 from loadbench.report import Row, print_table
@@ -140,29 +141,33 @@ class StatementStats:
         finally:
             await conn.close()
 
-    async def read(self) -> tuple[int, int]:
-        """(statements, transaction-control statements) since the reset."""
+    async def read(self) -> tuple[int, int, float]:
+        """Statements, transaction-control statements, and milliseconds spent
+        executing them, since the reset."""
         conn = await asyncpg.connect(self.database_url)
         try:
             row = await conn.fetchrow(
                 """
                 SELECT coalesce(sum(calls) FILTER (WHERE NOT control), 0) AS sql,
-                       coalesce(sum(calls) FILTER (WHERE control), 0) AS control
-                FROM (SELECT calls, upper(ltrim(query)) ~ '^(BEGIN|COMMIT|ROLLBACK|SET|RESET)'
-                                    AS control
+                       coalesce(sum(calls) FILTER (WHERE control), 0) AS control,
+                       coalesce(sum(total_exec_time), 0) AS ms
+                FROM (SELECT calls, total_exec_time,
+                             upper(ltrim(query)) ~ '^(BEGIN|COMMIT|ROLLBACK|SET|RESET)' AS control
                       FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
                       WHERE d.datname = current_database()
                         AND query NOT ILIKE '%pg_stat_statements%') q
                 """
             )
             assert row is not None
-            return int(row["sql"]), int(row["control"])
+            return int(row["sql"]), int(row["control"]), float(row["ms"])
         finally:
             await conn.close()
 
 
 @contextmanager
-def _process(args: list[str], env: dict[str, str], health: str, log: Path) -> Iterator[None]:
+def _process(
+    args: list[str], env: dict[str, str], health: str, log: Path
+) -> Iterator[psutil.Process]:
     with log.open("w") as out:
         proc = subprocess.Popen(args, env={**os.environ, **env}, stdout=out, stderr=out)
     try:
@@ -176,7 +181,8 @@ def _process(args: list[str], env: dict[str, str], health: str, log: Path) -> It
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"{args[0]} did not start; see {log}")
             time.sleep(0.3)
-        yield
+        # taskset execs the server, so this pid is the server's own.
+        yield psutil.Process(proc.pid)
     finally:
         proc.terminate()
         try:
@@ -202,19 +208,31 @@ def _check(body: dict[str, object], what: str) -> None:
         raise SystemExit(f"{what} answered errors: {str(body)[:2000]}")
 
 
+def _cpu_seconds(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system)
+
+
 async def _measure(
     label: str,
     url: str,
     payloads: dict[str, dict[str, object]],
     headers: dict[str, str],
     stats: StatementStats,
+    server: psutil.Process,
     args: argparse.Namespace,
+    exact_sql: dict[str, int] | None = None,
 ) -> list[Row]:
+    """One wrk run per query. Statements and database time per request come
+    from pg_stat_statements; where the exact count per request is known (our
+    server, captured in-process), the totals are scaled by it rather than by
+    wrk's completed requests, which leaves out those still in flight."""
     rows = []
     for query, payload in payloads.items():
         async with httpx.AsyncClient(timeout=60) as client:
             _check((await client.post(url, json=payload, headers=headers)).json(), label)
         await stats.reset()
+        cpu_before = _cpu_seconds(server)
         result = run_wrk(
             url,
             payload,
@@ -223,39 +241,69 @@ async def _measure(
             seconds=args.seconds,
             cpus=[DATABASE_CPU],
         )
-        sql, control = await stats.read()
+        cpu = _cpu_seconds(server) - cpu_before
+        sql, control, db_ms = await stats.read()
+        done = max(result.requests, 1)
+        served = sql / exact_sql[query] if exact_sql else done
         rows.append(
             Row(
                 label,
                 query,
                 result,
-                sql / max(result.requests, 1),
-                control / max(result.requests, 1),
+                sql_per_request=sql / served,
+                control_per_request=control / served,
+                db_ms_per_request=db_ms / served,
+                cpu_ms_per_request=cpu * 1000 / done,
             )
         )
         print(f"  {label:<12} {query:<17} {result.rps:8.1f} req/s", flush=True)
     return rows
 
 
-async def _floor(
-    settings: Settings,
-    payloads: dict[str, dict[str, object]],
-    headers: dict[str, str],
-    args: argparse.Namespace,
-) -> list[Row]:
-    rows = []
-    dsn = settings.require_database_url()
+async def _capture(
+    settings: Settings, payloads: dict[str, dict[str, object]], headers: dict[str, str]
+) -> dict[str, list[floor.Statement]]:
+    """The statements one request of each query issues, from the app itself."""
+    captured = {}
     for query, payload in payloads.items():
         statements, body = await floor.capture(settings, payload, headers)
         _check(body, "in-process capture")
+        captured[query] = statements
+    return captured
+
+
+async def _floor(
+    dsn: str,
+    captured: dict[str, list[floor.Statement]],
+    stats: StatementStats,
+    args: argparse.Namespace,
+) -> list[Row]:
+    rows = []
+    for query, statements in captured.items():
+        await stats.reset()
+        # The floor runs where the server ran, in place of it.
         os.sched_setaffinity(0, {SERVER_CPU})
+        cpu_before = time.process_time()
         try:
             result = await floor.replay(
                 dsn, statements, connections=args.connections, seconds=args.seconds
             )
         finally:
+            cpu = time.process_time() - cpu_before
             os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
-        rows.append(Row("raw asyncpg", query, result, float(len(statements)), 0.0))
+        sql, _, db_ms = await stats.read()
+        served = max(sql / max(len(statements), 1), 1)
+        rows.append(
+            Row(
+                "raw asyncpg",
+                query,
+                result,
+                sql_per_request=float(len(statements)),
+                control_per_request=0.0,
+                db_ms_per_request=db_ms / served,
+                cpu_ms_per_request=cpu * 1000 / max(result.requests, 1),
+            )
+        )
         print(f"  {'raw asyncpg':<12} {query:<17} {result.rps:8.1f} req/s", flush=True)
     return rows
 
@@ -289,6 +337,8 @@ async def _run(args: argparse.Namespace) -> None:
             },
         }
         auth = {"Authorization": f"Bearer {token}"}
+        captured = await _capture(settings, ours, auth)
+        exact = {query: len(statements) for query, statements in captured.items()}
         print(
             f"PostgreSQL pinned to {pg.pinning()}; servers on CPU {SERVER_CPU}; "
             f"wrk on CPU {DATABASE_CPU}",
@@ -320,9 +370,16 @@ async def _run(args: argparse.Namespace) -> None:
                 env,
                 f"http://127.0.0.1:{args.port}/health",
                 logs / "prescripcare-serve.log",
-            ):
+            ) as server:
                 rows += await _measure(
-                    "prescripcare", f"http://127.0.0.1:{args.port}/graphql", ours, auth, stats, args
+                    "prescripcare",
+                    f"http://127.0.0.1:{args.port}/graphql",
+                    ours,
+                    auth,
+                    stats,
+                    server,
+                    args,
+                    exact_sql=exact,
                 )
         if node is not None:
             theirs = {
@@ -349,17 +406,18 @@ async def _run(args: argparse.Namespace) -> None:
             ]
             with _process(
                 command, env, f"http://127.0.0.1:{args.port + 1}/graphql", logs / "postgraphile.log"
-            ):
+            ) as server:
                 rows += await _measure(
                     "postgraphile",
                     f"http://127.0.0.1:{args.port + 1}/graphql",
                     theirs,
                     {},
                     stats,
+                    server,
                     args,
                 )
         if "floor" in args.targets:
-            rows += await _floor(settings, ours, auth, args)
+            rows += await _floor(database_url, captured, stats, args)
         print_table(rows, args)
     finally:
         pg.stop()
@@ -369,8 +427,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--seconds", type=int, default=10, help="per target and query")
-    parser.add_argument("--connections", type=int, default=16, help="concurrent requests")
+    parser.add_argument("--seconds", type=int, default=15, help="per target and query")
+    parser.add_argument("--connections", type=int, default=8, help="concurrent requests")
     parser.add_argument("--patients", type=int, default=2000)
     parser.add_argument("--reseed", action="store_true", help="seed again even if seeded")
     parser.add_argument("--pgdata", default="/var/tmp/prescripcare-loadbench/pgdata")

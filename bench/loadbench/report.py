@@ -18,6 +18,10 @@ class Row:
     result: LoadResult
     sql_per_request: float
     control_per_request: float
+    # Database execution time (pg_stat_statements) and CPU time of the server
+    # process (or of the replaying process, for the floor) per request.
+    db_ms_per_request: float
+    cpu_ms_per_request: float
 
 
 def _ratio(row: Row, rows: list[Row], target: str) -> str:
@@ -35,7 +39,8 @@ def print_table(rows: list[Row], args: argparse.Namespace) -> None:
     )
     header = (
         f"{'target':<13}{'query':<18}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}"
-        f"{'SQL/req':>9}{'tx/req':>8}{'fail':>6}{'vs PostGraphile':>17}{'vs floor':>10}"
+        f"{'SQL/req':>8}{'tx/req':>7}{'DB ms':>7}{'CPU ms':>8}{'fail':>5}"
+        f"{'vs PostGraphile':>16}{'vs floor':>9}"
     )
     print(header)
     print("-" * len(header))
@@ -43,6 +48,7 @@ def print_table(rows: list[Row], args: argparse.Namespace) -> None:
         r = row.result
         print(
             f"{row.target:<13}{row.query:<18}{r.rps:>8.1f}{r.p50_ms:>9.1f}{r.p99_ms:>9.1f}"
-            f"{row.sql_per_request:>9.1f}{row.control_per_request:>8.1f}{r.failures:>6}"
-            f"{_ratio(row, rows, 'postgraphile'):>17}{_ratio(row, rows, 'raw asyncpg'):>10}"
+            f"{row.sql_per_request:>8.1f}{row.control_per_request:>7.1f}"
+            f"{row.db_ms_per_request:>7.1f}{row.cpu_ms_per_request:>8.1f}{r.failures:>5}"
+            f"{_ratio(row, rows, 'postgraphile'):>16}{_ratio(row, rows, 'raw asyncpg'):>9}"
         )
