@@ -1,7 +1,7 @@
 """erasure ledger
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 Create Date: 2026-11-29 01:20:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0014"
-down_revision: str | None = "0011"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

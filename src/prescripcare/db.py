@@ -51,9 +51,15 @@ def create_engine(settings: Settings, *, database_url: str | None = None) -> Asy
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
-        pool_pre_ping=True,
-        # Every timestamp is UTC in the database, whatever the server's default.
-        connect_args={"server_settings": {"timezone": "UTC", "application_name": "prescripcare"}},
+        pool_pre_ping=settings.db_pre_ping,
+        connect_args={
+            # Every timestamp is UTC in the database, whatever the server's default.
+            "server_settings": {"timezone": "UTC", "application_name": "prescripcare"},
+            # SQLAlchemy's cache of prepared statements and asyncpg's own; an IN
+            # list renders one text per length, so a hundred is soon churned.
+            "prepared_statement_cache_size": settings.db_statement_cache_size,
+            "statement_cache_size": settings.db_statement_cache_size,
+        },
     )
     # Encrypted columns find their keys through the engine (see encryption.columns).
     attach_keyring(engine, keyring_from_settings(settings))
@@ -62,6 +68,17 @@ def create_engine(settings: Settings, *, database_url: str | None = None) -> Asy
 
 def create_session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+@asynccontextmanager
+async def reading(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
+    """A session for reads: autocommit, so each statement is its own snapshot
+    and a loader batch costs one round trip instead of BEGIN, the statement
+    and ROLLBACK. Never for writes, nor for reads that must agree with each
+    other."""
+    async with factory() as session:
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        yield session
 
 
 @asynccontextmanager

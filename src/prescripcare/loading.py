@@ -11,7 +11,7 @@ from aiodataloader import DataLoader
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from prescripcare.auth.viewer import Viewer
-from prescripcare.db import SessionFactory
+from prescripcare.db import SessionFactory, reading
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -25,7 +25,7 @@ class SessionLoader(DataLoader[K, V], Generic[K, V]):
         self.viewer = viewer
 
     async def batch_load_fn(self, keys: list[K]) -> list[V]:
-        async with self.sessions() as session:
+        async with reading(self.sessions) as session:
             return await self.load_batch(session, keys)
 
     async def load_batch(self, session: AsyncSession, keys: list[K]) -> list[V]:

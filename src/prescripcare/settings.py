@@ -150,6 +150,19 @@ class Settings(BaseSettings):
     graphiql_assets_dir: Path = Path(".prescripcare/graphiql-assets")
     graphql_ws_init_timeout_seconds: float = Field(default=10, gt=0, le=60)
 
+    # Performance (issue 9). Parsed and validated GraphQL documents are kept
+    # in bounded LRU caches: the clients send a few dozen fixed documents,
+    # while unique texts from an attacker cannot grow memory past the bound.
+    graphql_document_cache_size: int = Field(default=256, ge=1, le=10_000)
+    # Prepared statements kept per database connection. 0 turns them off,
+    # which PgBouncer in transaction pooling mode needs.
+    db_statement_cache_size: int = Field(default=500, ge=0, le=10_000)
+    # Check each pooled connection before use. Under SQLAlchemy's asyncpg
+    # dialect the check is three round trips (BEGIN, ";", ROLLBACK) per
+    # checkout, and every loader batch checks out. Off, a connection broken
+    # by a database restart fails one request, and the pool is then renewed.
+    db_pre_ping: bool = True
+
     @field_validator("database_url")
     @classmethod
     def _plain_postgres_url(cls, value: str | None) -> str | None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from prescripcare.doses.models import Dose, DoseStatus
@@ -38,18 +39,27 @@ class NextDoseByPatientLoader(SessionLoader[uuid.UUID, Dose | None]):
     async def load_batch(self, session: AsyncSession, keys: list[uuid.UUID]) -> list[Dose | None]:
         if self.viewer is None:
             return [None] * len(keys)
-        rows = await session.scalars(
+        patients = (
+            select(col(Patient.id).label("id"))
+            .where(col(Patient.id).in_(keys), visible_patients(self.viewer))
+            .subquery("visible")
+        )
+        # One index probe per patient (ix_doses_patient_next) instead of
+        # sorting every scheduled dose of the horizon to keep the first.
+        first = (
             select(Dose)
             .join(Prescription, col(Prescription.id) == col(Dose.prescription_id))
-            .join(Patient, col(Patient.id) == col(Dose.patient_id))
             .where(
-                col(Dose.patient_id).in_(keys),
+                col(Dose.patient_id) == patients.c.id,
                 col(Dose.status) == DoseStatus.SCHEDULED,
                 col(Prescription.status) == PrescriptionStatus.ACTIVE,
-                visible_patients(self.viewer),
             )
-            .ext(distinct_on(col(Dose.patient_id)))
-            .order_by(col(Dose.patient_id), col(Dose.scheduled_at))
+            .order_by(col(Dose.scheduled_at))
+            .limit(1)
+            .lateral("next_dose")
+        )
+        rows = await session.scalars(
+            select(aliased(Dose, first)).select_from(patients).join(first, true())
         )
         return one_per_key(keys, rows, lambda d: d.patient_id)
 

@@ -34,6 +34,19 @@ class Dose(SQLModel, table=True):
         ),
         Index("ix_doses_patient_scheduled_at", "patient_id", "scheduled_at"),
         Index("ix_doses_due", "scheduled_at", postgresql_where=text("status = 'SCHEDULED'")),
+        # Next doses: the first SCHEDULED one per patient or prescription.
+        Index(
+            "ix_doses_patient_next",
+            "patient_id",
+            "scheduled_at",
+            postgresql_where=text("status = 'SCHEDULED'"),
+        ),
+        Index(
+            "ix_doses_prescription_next",
+            "prescription_id",
+            "scheduled_at",
+            postgresql_where=text("status = 'SCHEDULED'"),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=Column(UUID, primary_key=True))

@@ -20,7 +20,7 @@ from prescripcare.adherence.loaders import (
 from prescripcare.audit.reads import ReadLog
 from prescripcare.auth.loaders import UserByIdLoader
 from prescripcare.auth.viewer import Viewer, viewer_from_token
-from prescripcare.db import transaction
+from prescripcare.db import reading, transaction
 from prescripcare.doses.loaders import (
     DoseByIdLoader,
     DosesByPatientWindowLoader,
@@ -147,7 +147,7 @@ async def build_context(
     if authorization:
         token = bearer_token(authorization)
         if token is not None:
-            async with resources.sessions() as session:
+            async with reading(resources.sessions) as session:
                 viewer = await viewer_from_token(
                     session, resources.tokens, token, resources.clock.now()
                 )

@@ -10,7 +10,9 @@ from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
+    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
@@ -63,7 +65,12 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings.model_construct()
     # Factories, not instances: Strawberry builds a fresh extension for each
     # request, so concurrent requests never share one's execution context.
+    cache_size = settings.graphql_document_cache_size
     extensions: list[Any] = [
+        # Strawberry keeps these LRU caches at module level, keyed by size, so
+        # a fresh extension per request still hits the shared cache.
+        lambda: ParserCache(maxsize=cache_size),
+        lambda: ValidationCache(maxsize=cache_size),
         ErrorPresenter,
         # After the presenter, so it closes first and the presenter masks a
         # failed audit write like any unexpected error.

@@ -1,0 +1,27 @@
+"""A document the clients send again is parsed and validated once: both
+caches are on, shared across requests, and bounded."""
+
+from __future__ import annotations
+
+from strawberry.extensions.parser_cache import _get_parse_cache
+from strawberry.extensions.validation_cache import _get_validate_cache
+
+from prescripcare.resources import Resources
+from tests.conftest import GraphQLClient
+
+QUERY = "query CacheProbe { __typename }"
+
+
+async def test_a_repeated_document_is_parsed_and_validated_once(
+    gql: GraphQLClient, resources: Resources
+) -> None:
+    size = resources.settings.graphql_document_cache_size
+    parse, validate = _get_parse_cache(size), _get_validate_cache(size)
+    await gql.data(QUERY)
+    parsed, validated = parse.cache_info(), validate.cache_info()
+    for _ in range(3):
+        await gql.data(QUERY)
+    assert parse.cache_info().hits == parsed.hits + 3
+    assert parse.cache_info().misses == parsed.misses
+    assert validate.cache_info().hits == validated.hits + 3
+    assert (parse.cache_info().maxsize, validate.cache_info().maxsize) == (size, size)
