@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from prescripcare.auth.models import Role
 from prescripcare.drugs.seed import load_seed
+from prescripcare.patients.models import Patient
+from prescripcare.prescriptions.models import Prescription
 from prescripcare.resources import Resources
 
 CLINICIAN_EMAIL = "lead.pharmacist@clinic.example.org"
@@ -128,10 +130,10 @@ SELECT gen_random_uuid(),
        (CAST(:given AS text[]))[1 + i % cardinality(CAST(:given AS text[]))] || ' '
          || (CAST(:family AS text[]))[1 + (i / cardinality(CAST(:given AS text[])))
                                       % cardinality(CAST(:family AS text[]))],
-       DATE '1940-01-01' + (i * 7919) % 25000,
+       NULL,
        (CAST(:zones AS text[]))[1 + i % cardinality(CAST(:zones AS text[]))],
-       '+4479' || lpad(CAST(i AS text), 8, '0'),
-       'patient' || i || '@mail.example.org',
+       NULL,
+       NULL,
        CAST(ARRAY['SMS'] AS varchar[]),
        :clinician, :now, :now
 FROM generate_series(0, :patients - 1) AS i
@@ -151,7 +153,7 @@ INSERT INTO prescriptions (id, patient_id, rxcui, prescriber_id, created_by, dos
 SELECT gen_random_uuid(), p.id,
        (CAST(:drugs AS text[]))[1 + (p.n + k) % cardinality(CAST(:drugs AS text[]))],
        :clinician, :clinician, 1, 'tablet',
-       CASE WHEN k < 2 THEN 'Take one tablet twice a day' ELSE 'Take one tablet daily' END,
+       NULL,
        :start, CASE WHEN k < 2 THEN 60 ELSE 30 END, 30, 5, 3,
        CASE WHEN k < 2 THEN CAST(ARRAY['08:00', '20:00'] AS time[])
             ELSE CAST(ARRAY['09:00'] AS time[]) END,
@@ -230,11 +232,59 @@ async def seed_clinic(
         }
         for sql in (_PATIENTS, _CARE_TEAM, _PRESCRIPTIONS, _DOSES, _FILLS, _REMINDERS):
             await _execute(session, sql, params)
+        await _encrypted_fields(session)
     if analyze:
         async with resources.engine.connect() as conn:
             autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
             await autocommit.execute(text("VACUUM ANALYZE"))
     return Clinic(clinician_id=clinician.id, patients=patients, seeded_at=now)
+
+
+SIGS = {False: "Take one tablet daily", True: "Take one tablet twice a day"}
+
+
+async def _encrypted_fields(session: AsyncSession) -> None:
+    """Contact details, birth dates and instructions go in through their
+    column types, which encrypt them (and index the phone), as the app does:
+    set-based SQL can only write plaintext."""
+    patients = Patient.__table__  # type: ignore[attr-defined]
+    ids = [row[0] for row in await session.execute(select(patients.c.id).order_by(patients.c.id))]
+    rows = [
+        {
+            "pid": pid,
+            "dob": date(1940, 1, 1) + timedelta(days=(i * 7919) % 25000),
+            "phone": f"+4479{i:08d}",
+            "phone_index": f"+4479{i:08d}",
+            "email": f"patient{i}@mail.example.org",
+        }
+        for i, pid in enumerate(ids)
+    ]
+    if rows:
+        await session.execute(
+            patients.update()
+            .where(patients.c.id == bindparam("pid"))
+            .values(
+                date_of_birth=bindparam("dob", type_=patients.c.date_of_birth.type),
+                phone=bindparam("phone", type_=patients.c.phone.type),
+                phone_blind_index=bindparam("phone_index", type_=patients.c.phone_blind_index.type),
+                email=bindparam("email", type_=patients.c.email.type),
+            ),
+            rows,
+        )
+    prescriptions = Prescription.__table__  # type: ignore[attr-defined]
+    twice = [
+        {"rid": rid, "sig": SIGS[bool(twice)]}
+        for rid, twice in await session.execute(
+            select(prescriptions.c.id, func.cardinality(prescriptions.c.times_of_day) > 1)
+        )
+    ]
+    if twice:
+        await session.execute(
+            prescriptions.update()
+            .where(prescriptions.c.id == bindparam("rid"))
+            .values(sig=bindparam("sig", type_=prescriptions.c.sig.type)),
+            twice,
+        )
 
 
 async def _execute(session: AsyncSession, sql: str, params: dict[str, object]) -> None:

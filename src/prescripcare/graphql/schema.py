@@ -7,6 +7,7 @@ from typing import Any
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -66,6 +67,10 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     # Factories, not instances: Strawberry builds a fresh extension for each
     # request, so concurrent requests never share one's execution context.
     cache_size = settings.graphql_document_cache_size
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
+    ]
     extensions: list[Any] = [
         # Strawberry keeps these LRU caches at module level, keyed by size, so
         # a fresh extension per request still hits the shared cache.
@@ -76,8 +81,9 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         # failed audit write like any unexpected error.
         AuditReads,
         partial(MaxTokensLimiter, max_token_count=settings.graphql_max_tokens),
-        partial(QueryDepthLimiter, max_depth=settings.graphql_max_depth),
-        partial(MaxAliasesLimiter, max_alias_count=settings.graphql_max_aliases),
+        # The depth and alias rule classes are made once: the validation
+        # cache keys on them, so classes made afresh per request never hit.
+        partial(AddValidationRules, limit_rules),
         partial(QueryCostLimiter, max_cost=settings.graphql_max_cost),
     ]
     if settings.is_production:
