@@ -20,6 +20,7 @@ from prescripcare.doses.mutations import DoseMutation
 from prescripcare.drugs.queries import DrugQuery
 from prescripcare.graphql.presenter import ErrorPresenter
 from prescripcare.graphql.scalars import SCALAR_OVERRIDES
+from prescripcare.graphql.textguard import StorableTextGuard
 from prescripcare.patients.mutations import PatientMutation
 from prescripcare.patients.queries import PatientQuery
 from prescripcare.prescriptions.mutations import PrescriptionMutation
@@ -48,6 +49,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         QueryDepthLimiter(max_depth=settings.graphql_max_depth),
         MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+        StorableTextGuard,
     ]
     if settings.is_production:
         extensions.append(DisableIntrospection())

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -15,6 +17,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from prescripcare.auth.viewer import viewer_from_token
 from prescripcare.graphql.context import Context, bearer_token, build_context
 from prescripcare.graphql.schema import build_schema
+from prescripcare.graphql.transport import decode_request_json, refusal_response
 from prescripcare.resources import Resources
 
 
@@ -27,6 +30,19 @@ class PrescripCareGraphQL(GraphQL[Context, None]):
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
         )
         self.resources = resources
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as refused:
+            response = refusal_response(refused)
+        await response(scope, receive, send)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return decode_request_json(data)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
