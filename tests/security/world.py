@@ -160,7 +160,7 @@ async def _update_patient(w: World, role: Role | None, hostile: Hostile) -> Vari
         "input": {
             "name": "Renamed Patient",
             "dateOfBirth": "1980-05-17",
-            "timezone": "America/Chicago",
+            "timezone": "America/New_York",  # a new zone would replace the doses
             "phone": "+14155550124",
             "email": fresh_email(),
             "quietHours": {"start": "22:00", "end": "07:00"},
