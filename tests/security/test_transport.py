@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from prescripcare.auth.models import Role
+from prescripcare.graphql import textguard
 from prescripcare.resources import Resources
 from tests.factories import Account, account
 from tests.security.conftest import row_counts
@@ -175,3 +176,38 @@ async def test_huge_variable_values_are_refused_or_answered_never_a_server_error
         assert "INTERNAL_SERVER_ERROR" not in response.text, response.text[:300]
     assert await row_counts(production_resources) == before
     await _still_serving(production_client, clinician)
+
+
+async def test_a_failure_outside_resolvers_is_masked_too(
+    production_client: httpx.AsyncClient, clinician: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A schema extension that breaks ends the operation before the error
+    presenter runs: the client still gets a masked error with a request id."""
+
+    def broken(text: str) -> bool:
+        raise RuntimeError("secret detail from deep inside")
+
+    monkeypatch.setattr(textguard, "storable", broken)
+    response = await production_client.post(
+        "/graphql",
+        json={"query": "{ me { id } }", "variables": {"x": "y"}},
+        headers={"Authorization": f"Bearer {clinician.token}", "X-Request-ID": "req-123"},
+    )
+    assert response.status_code == 200
+    assert "secret detail" not in response.text
+    error = response.json()["errors"][0]
+    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "requestId": "req-123"}
+    await _still_serving(production_client, clinician)
+
+
+async def test_variables_nested_as_deep_as_json_allows_are_no_server_error(
+    production_client: httpx.AsyncClient, clinician: Account
+) -> None:
+    body = b'{"query": "{ me { id } }", "variables": {"a": ' + b"[" * 1000 + b"]" * 1000 + b"}}"
+    response = await production_client.post(
+        "/graphql",
+        content=body,
+        headers={"Authorization": f"Bearer {clinician.token}", "Content-Type": JSON},
+    )
+    assert response.status_code == 200
+    assert response.json() == {"data": {"me": {"id": str(clinician.id)}}}

@@ -34,18 +34,18 @@ def storable(text: str) -> bool:
 
 
 def _bad_variable(value: object, path: str) -> str | None:
-    if isinstance(value, str):
-        return None if storable(value) else path
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found = _bad_variable(item, f"{path}.{key}")
-            if found:
-                return found
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found = _bad_variable(item, f"{path}.{index}")
-            if found:
-                return found
+    # A loop, not recursion: variables may nest as deep as the JSON parser
+    # allows (1024), deeper than Python's recursion limit.
+    pending = [(value, path)]
+    while pending:
+        item, where = pending.pop()
+        if isinstance(item, str):
+            if not storable(item):
+                return where
+        elif isinstance(item, dict):
+            pending += [(v, f"{where}.{k}") for k, v in item.items()]
+        elif isinstance(item, list):
+            pending += [(v, f"{where}.{i}") for i, v in enumerate(item)]
     return None
 
 

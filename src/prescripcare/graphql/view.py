@@ -11,11 +11,14 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from prescripcare.auth.viewer import viewer_from_token
 from prescripcare.graphql.context import Context, bearer_token, build_context
+from prescripcare.graphql.presenter import present
 from prescripcare.graphql.schema import build_schema
 from prescripcare.graphql.transport import decode_request_json, refusal_response
 from prescripcare.resources import Resources
@@ -43,6 +46,15 @@ class PrescripCareGraphQL(GraphQL[Context, None]):
 
     def decode_json(self, data: str | bytes) -> object:
         return decode_request_json(data)
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        # An exception raised by a schema extension (not a resolver) ends the
+        # operation before ErrorPresenter sees it; mask it here all the same.
+        if result.errors:
+            result.errors = [present(error) for error in result.errors]
+        return await super().process_result(request, result)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
