@@ -60,7 +60,30 @@ MAY_RUN: dict[str, tuple[Role | None, ...]] = {
     "ExportPatientData": (P, A),
     "ErasePatient": (P, A),
     "AuditLog": (P, A),
+    # Served beyond the contract (care-team management).
+    "AddCareTeamMember": (P, D, A),
+    "UnlinkCaregiver": EVERYONE,
+    "RemoveCareTeamMember": (P, D, A),
 }
+
+# Operations the schema serves beyond the contract that take a patient's ID.
+EXTRA_DOCUMENTS = """
+mutation AddCareTeamMember($patientId: ID!, $email: String!) {
+  addCareTeamMember(patientId: $patientId, email: $email) {
+    patient { id careTeam { id } } errors { code field message }
+  }
+}
+mutation UnlinkCaregiver($patientId: ID!, $caregiverId: ID!) {
+  unlinkCaregiver(patientId: $patientId, caregiverId: $caregiverId) {
+    patient { id caregivers { id } } errors { code field message }
+  }
+}
+mutation RemoveCareTeamMember($patientId: ID!, $userId: ID!) {
+  removeCareTeamMember(patientId: $patientId, userId: $userId) {
+    patient { id careTeam { id } } errors { code field message }
+  }
+}
+"""
 
 
 @dataclass(frozen=True)
@@ -112,8 +135,8 @@ def _operation(node: OperationDefinitionNode) -> Operation:
     )
 
 
-def contract_operations() -> list[Operation]:
-    source = (contract_dir() / "operations.graphql").read_text()
+def contract_operations(source: str | None = None) -> list[Operation]:
+    source = source or (contract_dir() / "operations.graphql").read_text()
     return [
         _operation(d) for d in parse(source).definitions if isinstance(d, OperationDefinitionNode)
     ]
@@ -121,6 +144,7 @@ def contract_operations() -> list[Operation]:
 
 OPERATIONS = contract_operations()
 HTTP_OPERATIONS = [op for op in OPERATIONS if op.kind is not OperationType.SUBSCRIPTION]
+EXTRA_OPERATIONS = contract_operations(EXTRA_DOCUMENTS)
 
 
 def dotted(path: Path) -> str:

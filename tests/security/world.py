@@ -229,6 +229,18 @@ async def _by_patient(w: World, role: Role | None, hostile: Hostile) -> Variable
     return {"patientId": w.patient_id}
 
 
+async def _add_team(w: World, role: Role | None, hostile: Hostile) -> Variables:
+    return {"patientId": w.patient_id, "email": w.clinician.email}
+
+
+async def _unlink(w: World, role: Role | None, hostile: Hostile) -> Variables:
+    return {"patientId": w.patient_id, "caregiverId": str(w.caregiver.id)}
+
+
+async def _remove_team(w: World, role: Role | None, hostile: Hostile) -> Variables:
+    return {"patientId": w.patient_id, "userId": str(w.clinician.id)}
+
+
 BASELINES: dict[str, Baseline] = {
     "Register": _register,
     "Login": _login,
@@ -254,4 +266,7 @@ BASELINES: dict[str, Baseline] = {
     "ExportPatientData": _by_patient,
     "ErasePatient": _by_patient,
     "AuditLog": _by_patient,
+    "AddCareTeamMember": _add_team,
+    "UnlinkCaregiver": _unlink,
+    "RemoveCareTeamMember": _remove_team,
 }
