@@ -31,6 +31,7 @@ from prescripcare.drugs.queries import DrugQuery
 from prescripcare.graphql.cost_limiter import QueryCostLimiter
 from prescripcare.graphql.presenter import ErrorPresenter
 from prescripcare.graphql.scalars import SCALAR_OVERRIDES
+from prescripcare.graphql.textguard import StorableTextGuard
 from prescripcare.patients.mutations import PatientMutation
 from prescripcare.patients.queries import PatientQuery
 from prescripcare.prescriptions.mutations import PrescriptionMutation
@@ -85,6 +86,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         # cache keys on them, so classes made afresh per request never hit.
         partial(AddValidationRules, limit_rules),
         partial(QueryCostLimiter, max_cost=settings.graphql_max_cost),
+        StorableTextGuard,
     ]
     if settings.is_production:
         extensions.append(DisableIntrospection)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from cross_web import AsyncHTTPRequestAdapter
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError, OperationType, parse
 from graphql.utilities import get_operation_ast
 from starlette.requests import Request
@@ -33,7 +33,9 @@ from prescripcare.graphql.context import Context, bearer_token, build_context
 from prescripcare.graphql.graphiql import assets_present, graphiql_page
 from prescripcare.graphql.idempotency import IdempotencyStore
 from prescripcare.graphql.media import GRAPHQL_RESPONSE, is_request_error, prefers_graphql_response
+from prescripcare.graphql.presenter import present
 from prescripcare.graphql.schema import build_schema
+from prescripcare.graphql.transport import decode_request_json, refusal_response
 from prescripcare.graphql.trusted import Refusal, TrustedDocuments, load_manifests
 from prescripcare.graphql.trusted_ws import TrustedTransportWSHandler
 from prescripcare.ratelimit.guard import GraphQLRequest, RateLimited, RequestGuard
@@ -86,10 +88,19 @@ class PrescripCareGraphQL(GraphQL[Context, None]):
             except RateLimited as limited:
                 await deny_websocket(socket, limited.retry_after)
                 return
-        try:
+        if scope["type"] != "http":
             await super().__call__(scope, receive, send)
+            return
+        # Refusals before GraphQL runs (bad JSON, wrong method or media type)
+        # answer a GraphQL error body with a code, like every other error.
+        try:
+            # An HTTP request always gets a Response back (never a socket).
+            response = cast(Response, await self.run(Request(scope=scope, receive=receive)))
+        except HTTPException as refused:
+            response = refusal_response(refused)
         except RateLimited as limited:
-            await rate_limited_response(limited.retry_after)(scope, receive, send)
+            response = rate_limited_response(limited.retry_after)
+        await response(scope, receive, send)
 
     async def execute_operation(
         self,
@@ -147,6 +158,18 @@ class PrescripCareGraphQL(GraphQL[Context, None]):
         response.status_code = sub_response.status_code or status
         response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
         return response
+
+    def decode_json(self, data: str | bytes) -> object:
+        return decode_request_json(data)
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        # An exception raised by a schema extension (not a resolver) ends the
+        # operation before ErrorPresenter sees it; mask it here all the same.
+        if result.errors:
+            result.errors = [present(error) for error in result.errors]
+        return await super().process_result(request, result)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
