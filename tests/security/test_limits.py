@@ -120,5 +120,9 @@ async def test_http_batching_is_off(
     one = {"query": "{ me { id } }"}
     response = await _post(client, clinician_token, [one, one])
     assert response.status_code == 400
-    assert response.text == "Batching is not enabled"
+    error = response.json()["errors"][0]
+    assert (error["message"], error["extensions"]["code"]) == (
+        "Batching is not enabled",
+        "BAD_REQUEST",
+    )
     assert count_statements.count <= 1

@@ -16,6 +16,7 @@ from prescripcare.db import transaction
 from prescripcare.patients import service as patients
 from prescripcare.resources import Resources
 from tests.factories import PASSWORD, Account, account
+from tests.patients.documents import CREATE_PATIENT
 from tests.prescriptions.documents import LISINOPRIL, METFORMIN, PRESCRIBE, prescription
 from tests.security.conftest import Hostile
 
@@ -229,6 +230,17 @@ async def _by_patient(w: World, role: Role | None, hostile: Hostile) -> Variable
     return {"patientId": w.patient_id}
 
 
+async def _erase(w: World, role: Role | None, hostile: Hostile) -> Variables:
+    """An ADMIN erases a patient of its own making, so the world's patient
+    lives on for the rest of the run; a PATIENT can only erase themself."""
+    if role is not Role.ADMIN:
+        return {"patientId": w.patient_id}
+    created = await hostile.post(
+        CREATE_PATIENT, await _create_patient(w, role, hostile), w.token(Role.ADMIN)
+    )
+    return {"patientId": created.json()["data"]["createPatient"]["patient"]["id"]}
+
+
 async def _add_team(w: World, role: Role | None, hostile: Hostile) -> Variables:
     return {"patientId": w.patient_id, "email": w.clinician.email}
 
@@ -264,7 +276,7 @@ BASELINES: dict[str, Baseline] = {
     "SnoozeReminder": _snooze,
     "ReminderStatus": _by_patient,
     "ExportPatientData": _by_patient,
-    "ErasePatient": _by_patient,
+    "ErasePatient": _erase,
     "AuditLog": _by_patient,
     "AddCareTeamMember": _add_team,
     "UnlinkCaregiver": _unlink,
