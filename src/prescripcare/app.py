@@ -15,6 +15,9 @@ from prescripcare.clock import Clock
 from prescripcare.graphql.view import PrescripCareGraphQL
 from prescripcare.headers import SecurityHeadersMiddleware
 from prescripcare.health import health, ready
+from prescripcare.observability.endpoint import metrics
+from prescripcare.observability.errors import init_sentry
+from prescripcare.observability.http import HttpMetricsMiddleware
 from prescripcare.reminders.webhooks import (
     INBOUND_PATH,
     STATUS_PATH,
@@ -41,16 +44,8 @@ class _LazyGraphQL:
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Starlette:
     settings = settings or load_settings()
-    if settings.sentry_dsn:
-        import sentry_sdk
-
-        # Personal data stays out of Sentry; PHI scrubbing is added with the
-        # operations work (issue 8).
-        sentry_sdk.init(
-            dsn=settings.sentry_dsn,
-            environment=settings.prescripcare_env,
-            send_default_pii=False,
-        )
+    # Patient data is scrubbed from every event (observability/errors.py).
+    init_sentry(settings, component="api")
     graphql = _LazyGraphQL()
 
     @asynccontextmanager
@@ -68,10 +63,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             Route(STATUS_PATH, twilio_status, methods=["POST"]),
             Route(INBOUND_PATH, twilio_inbound, methods=["POST"]),
             Route("/ready", ready),
+            Route("/metrics", metrics),
         ],
         middleware=[
             Middleware(SecurityHeadersMiddleware, production=settings.is_production),
             Middleware(RequestIdMiddleware),
+            Middleware(HttpMetricsMiddleware),
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.cors_origin_list,

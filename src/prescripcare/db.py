@@ -43,16 +43,40 @@ def async_url(database_url: str) -> URL:
     return url.set(drivername="postgresql+asyncpg")
 
 
-def create_engine(settings: Settings, *, database_url: str | None = None) -> AsyncEngine:
+def create_engine(
+    settings: Settings, *, database_url: str | None = None, role: str = "primary"
+) -> AsyncEngine:
+    """The pool keeps DATABASE_POOL_MIN connections and opens up to
+    DATABASE_POOL_MAX under load; `role` names the engine in metrics and in
+    `pg_stat_activity` (application_name), so an operator sees which
+    connections are the replica's."""
+    from prescripcare.observability.dbmetrics import instrument_engine
+
     url = async_url(database_url or settings.require_database_url())
-    return create_async_engine(
-        url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-        pool_pre_ping=True,
+    server_settings = {
         # Every timestamp is UTC in the database, whatever the server's default.
-        connect_args={"server_settings": {"timezone": "UTC", "application_name": "prescripcare"}},
+        "timezone": "UTC",
+        "application_name": "prescripcare" if role == "primary" else f"prescripcare-{role}",
+        "statement_timeout": str(settings.database_statement_timeout_ms),
+    }
+    engine = create_async_engine(
+        url,
+        pool_size=settings.database_pool_min,
+        max_overflow=settings.database_pool_max - settings.database_pool_min,
+        pool_pre_ping=True,
+        # Bound parameters hold patient data: never in logs or error messages.
+        hide_parameters=True,
+        connect_args={"server_settings": server_settings},
     )
+    instrument_engine(engine, role, settings.database_pool_max)
+    return engine
+
+
+def create_read_engine(settings: Settings, primary: AsyncEngine) -> AsyncEngine:
+    """The replica's engine, or the primary itself when DATABASE_READ_URL is unset."""
+    if not settings.database_read_url:
+        return primary
+    return create_engine(settings, database_url=settings.database_read_url, role="replica")
 
 
 def create_session_factory(engine: AsyncEngine) -> SessionFactory:

@@ -18,6 +18,8 @@ from arq.worker import Worker
 from prescripcare.clock import Clock
 from prescripcare.db import SessionFactory, transaction
 from prescripcare.doses.materialize import extend_horizons, mark_missed
+from prescripcare.observability.endpoint import refresh_queue_depth, serve_metrics_port
+from prescripcare.observability.errors import init_sentry
 from prescripcare.realtime.events import Event, EventKind, publish
 from prescripcare.redis import RedisKeys
 from prescripcare.reminders.channels import Channel, ConsoleChannel
@@ -102,6 +104,7 @@ async def send_due_reminders(ctx: Context) -> int:
     """Queues reminders for due doses, then sends what is ready."""
     res: Resources = ctx["resources"]
     channels: dict[str, Channel] = ctx["channels"]
+    await refresh_queue_depth(res)
     async with transaction(res.sessions) as session:
         await queue_due(session, res.clock.now(), res.settings.dose_grace, list(channels))
         await queue_refill_reminders(
@@ -152,6 +155,8 @@ def build_worker(
     resources_cm = open_resources(settings, clock)
 
     async def startup(ctx: Context) -> None:
+        init_sentry(settings, component="worker")
+        serve_metrics_port(settings)
         ctx["resources"] = await resources_cm.__aenter__()
         ctx["channels"] = enabled_channels(settings, ctx["resources"].sessions)
 

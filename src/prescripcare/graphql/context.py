@@ -64,8 +64,12 @@ class Loaders:
     dose_by_id: DoseByIdLoader
 
     @classmethod
-    def for_viewer(cls, resources: Resources, viewer: Viewer | None) -> Loaders:
+    def for_viewer(
+        cls, resources: Resources, viewer: Viewer | None, *, read_only: bool = False
+    ) -> Loaders:
         sessions = resources.sessions
+        if read_only and resources.read_sessions is not None:
+            sessions = resources.read_sessions
         now = resources.clock.now()
         on_time = timedelta(minutes=resources.settings.on_time_minutes)
         return cls(

@@ -19,7 +19,9 @@ from prescripcare.auth.queries import AuthQuery
 from prescripcare.doses.mutations import DoseMutation
 from prescripcare.drugs.queries import DrugQuery
 from prescripcare.graphql.presenter import ErrorPresenter
+from prescripcare.graphql.replica import ReadReplicaLoaders
 from prescripcare.graphql.scalars import SCALAR_OVERRIDES
+from prescripcare.observability.graphqlmetrics import OperationMetrics
 from prescripcare.patients.mutations import PatientMutation
 from prescripcare.patients.queries import PatientQuery
 from prescripcare.prescriptions.mutations import PrescriptionMutation
@@ -45,6 +47,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     # Strawberry accepts configured instances, which its annotation omits.
     extensions: list[Any] = [
         ErrorPresenter,
+        OperationMetrics,
+        ReadReplicaLoaders,
         MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         QueryDepthLimiter(max_depth=settings.graphql_max_depth),
         MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from prescripcare.db import SessionFactory, transaction
 from prescripcare.doses.schedule import local_instant
+from prescripcare.observability.metrics import NOTIFICATIONS, REMINDER_LATENESS
 from prescripcare.realtime.events import Event, EventKind
 from prescripcare.reminders.channels import (
     Channel,
@@ -239,6 +240,7 @@ async def send_ready(
         async with transaction(sessions) as session:
             await session.execute(_FINISH, {"id": row.id, "now": now, **outcome})
         state = outcome["status"]
+        _count(row, str(state), now)
         if state in (ReminderState.SENT, ReminderState.FAILED):
             report.events.append(
                 Event(
@@ -258,6 +260,17 @@ async def send_ready(
         else:
             report.failed += 1
     return report
+
+
+def _count(row: Any, state: str, now: datetime) -> None:
+    """The send's outcome for monitoring: a page fires on failed medication
+    reminders, and lateness shows a backlog before patients notice it."""
+    # A send put back in the queue is a retry; the other states name themselves.
+    outcome = "retried" if state == ReminderState.QUEUED.value else state.lower()
+    NOTIFICATIONS.labels(row.channel, outcome, row.kind).inc()
+    if state == ReminderState.SENT.value and row.due_at is not None:
+        lateness = max(0.0, (now - row.due_at).total_seconds())
+        REMINDER_LATENESS.labels(row.channel, row.kind).observe(lateness)
 
 
 def _event_kind(kind: str, sent: bool) -> EventKind:
