@@ -9,20 +9,13 @@ breadcrumbs that could quote data.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from prescripcare.observability.redact import REDACTED, redact
 from prescripcare.settings import Settings
 
 Event = dict[str, Any]
 _SAFE_HEADERS = frozenset({"content-type", "user-agent", "x-request-id", "content-length"})
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-_PHONE = re.compile(r"\+?\d[\d\s().-]{7,}\d")
-REDACTED = "[redacted]"
-
-
-def _redact_text(value: str) -> str:
-    return _PHONE.sub(REDACTED, _EMAIL.sub(REDACTED, value))
 
 
 def _scrub_request(request: dict[str, Any]) -> None:
@@ -38,8 +31,11 @@ def _scrub_request(request: dict[str, Any]) -> None:
 
 def _scrub_frames(event: Event) -> None:
     for exception in (event.get("exception") or {}).get("values") or []:
-        if isinstance(exception.get("value"), str):
-            exception["value"] = _redact_text(exception["value"])
+        # Exception text quotes whatever the code had at hand, a patient's
+        # name included, and no pattern finds names: the type and the stack
+        # identify the failure; the request id finds its log line.
+        if exception.get("value"):
+            exception["value"] = REDACTED
         for frame in (exception.get("stacktrace") or {}).get("frames") or []:
             frame.pop("vars", None)
 
@@ -50,7 +46,7 @@ def _scrub_breadcrumbs(event: Event) -> None:
     for crumb in values or []:
         crumb.pop("data", None)
         if isinstance(crumb.get("message"), str):
-            crumb["message"] = _redact_text(crumb["message"])
+            crumb["message"] = redact(crumb["message"])
 
 
 def scrub(event: Event, hint: dict[str, Any] | None = None) -> Event:
@@ -68,12 +64,14 @@ def scrub(event: Event, hint: dict[str, Any] | None = None) -> Event:
                 k: v for k, v in graphql.items() if k in ("operation_name", "operation_type")
             }
     event.pop("extra", None)
+    if isinstance(event.get("message"), str):
+        event["message"] = redact(event["message"])
     logentry = event.get("logentry")
     if isinstance(logentry, dict):
         logentry.pop("params", None)
         for key in ("message", "formatted"):
             if isinstance(logentry.get(key), str):
-                logentry[key] = _redact_text(logentry[key])
+                logentry[key] = redact(logentry[key])
     _scrub_frames(event)
     _scrub_breadcrumbs(event)
     for span in event.get("spans") or []:
