@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -198,6 +199,11 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     from prescripcare.observability.endpoint import serve_metrics_port
 
     serve_metrics_port(settings)
+    # SIGTERM is how an orchestrator stops a replica. uvicorn stops accepting,
+    # lets requests in flight finish (up to timeout_graceful_shutdown), closes
+    # WebSockets with 1012, then re-raises the signal to the handler it found:
+    # this one, so a clean drain exits 0 rather than "killed by SIGTERM".
+    signal.signal(signal.SIGTERM, lambda *_: None)
     uvicorn.Server(_uvicorn_config(settings, host, port)).run()
 
 

@@ -38,6 +38,7 @@ from prescripcare.settings import Settings
 
 Context = dict[str, Any]
 log = logging.getLogger("prescripcare.worker")
+WORKER_DRAIN_SECONDS = 20
 
 
 def redis_settings(url: str) -> RedisSettings:
@@ -191,5 +192,9 @@ def build_worker(
         on_shutdown=shutdown,
         burst=burst,
         handle_signals=handle_signals,
+        # On SIGTERM take no new job and give running ones this long (inside
+        # Kubernetes' 30 s grace period); a send job still running is then
+        # cancelled and puts its untried claims back (reminders/service.py).
+        job_completion_wait=WORKER_DRAIN_SECONDS,
         max_jobs=10,
     )

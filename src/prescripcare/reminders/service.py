@@ -11,6 +11,7 @@ accepted it and before that was recorded.
 
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
 from collections.abc import Mapping
@@ -235,8 +236,16 @@ async def send_ready(
         return report
     async with sessions() as session:
         details = list(await session.execute(_DETAILS, {"ids": claimed}))
-    for row in details:
-        outcome = await _send_one(row, channels, now, policy, deep_link)
+    for index, row in enumerate(details):
+        try:
+            outcome = await _send_one(row, channels, now, policy, deep_link)
+        except asyncio.CancelledError:
+            # The worker is stopping: the claims not yet tried go back to the
+            # queue for the next worker now, rather than when their lease
+            # ends. The send in progress keeps its claim: the provider may
+            # have accepted it, and its lease decides.
+            await _release(sessions, [r.id for r in details[index + 1 :]], now)
+            raise
         async with transaction(sessions) as session:
             await session.execute(_FINISH, {"id": row.id, "now": now, **outcome})
         state = outcome["status"]
@@ -260,6 +269,19 @@ async def send_ready(
         else:
             report.failed += 1
     return report
+
+
+_RELEASE = text("""
+UPDATE reminders SET status = 'QUEUED', claimed_until = NULL, attempts = attempts - 1,
+                     updated_at = :now
+WHERE id = ANY(:ids) AND status = 'SENDING'
+""")
+
+
+async def _release(sessions: SessionFactory, ids: list[uuid.UUID], now: datetime) -> None:
+    if ids:
+        async with transaction(sessions) as session:
+            await session.execute(_RELEASE, {"ids": ids, "now": now})
 
 
 def _count(row: Any, state: str, now: datetime) -> None:

@@ -1,0 +1,86 @@
+"""SIGTERM drains the API: a request already being received finishes with
+200, new connections are refused meanwhile, and the process exits 0."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from prescripcare.settings import Settings
+from tests.ops.test_readiness import _free_port
+from tests.test_cli import cli_env
+
+
+async def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
+    async with httpx.AsyncClient() as http:
+        for _ in range(300):
+            assert process.poll() is None, "the API stopped by itself"
+            try:
+                if (await http.get(f"{url}/health")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    raise AssertionError("the API never became healthy")
+
+
+async def _refused(port: int) -> bool:
+    try:
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+    except OSError:
+        return True
+    writer.close()
+    return False
+
+
+async def test_sigterm_lets_a_request_in_flight_finish_and_exits_zero(
+    migrated: Settings, tmp_path: Path
+) -> None:
+    port = _free_port()
+    process = subprocess.Popen(  # noqa: ASYNC220 - the replica under test, waited below
+        [sys.executable, "-m", "prescripcare.cli", "serve", "--port", str(port)],
+        env=cli_env(migrated, PRESCRIPCARE_ENV="development"),
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        await _wait_healthy(f"http://127.0.0.1:{port}", process)
+        body = json.dumps({"query": "{ __typename }"}).encode()
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            b"POST /graphql HTTP/1.1\r\nHost: api\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body[:10]
+        )
+        await writer.drain()
+        await asyncio.sleep(0.3)  # the server is now inside the request
+
+        process.send_signal(signal.SIGTERM)
+        for _ in range(50):
+            if await _refused(port):
+                break
+            await asyncio.sleep(0.1)
+        else:
+            pytest.fail("the API kept accepting connections after SIGTERM")
+        assert process.poll() is None, "the API exited with a request in flight"
+
+        writer.write(body[10:])
+        await writer.drain()
+        response = await asyncio.wait_for(reader.read(), timeout=20)
+        writer.close()
+        assert response.startswith(b"HTTP/1.1 200"), response[:200]
+        assert b'"__typename":"Query"' in response
+        exit_code = await asyncio.to_thread(process.wait, 30)
+        assert exit_code == 0, process.stderr.read() if process.stderr else b""
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
