@@ -258,6 +258,52 @@ def _dev(args: argparse.Namespace) -> None:
             print("stopped", flush=True)
 
 
+async def _backup(settings: Settings, args: argparse.Namespace) -> None:
+    from datetime import UTC, datetime
+
+    from prescripcare.backup.crypto import key_from_setting
+    from prescripcare.backup.dump import backup
+
+    key = settings.backup_encryption_key
+    if key is None and settings.is_production and not args.no_encryption:
+        raise SystemExit(
+            "prescripcare: BACKUP_ENCRYPTION_KEY is not set; a production backup holds every "
+            "patient's record (pass --no-encryption if the storage itself is encrypted)"
+        )
+    result = await backup(
+        settings.require_database_url(),
+        Path(args.dir),
+        datetime.now(UTC),
+        key=key_from_setting(key.get_secret_value()) if key else None,
+        keep=args.keep,
+        keep_days=args.keep_days,
+    )
+    print(f"backup written: {result.path} ({result.size} bytes)")
+    for old in result.deleted:
+        print(f"retention: deleted {old}")
+
+
+async def _restore(settings: Settings, args: argparse.Namespace) -> None:
+    from prescripcare.backup.crypto import key_from_setting
+    from prescripcare.backup.dump import restore
+    from prescripcare.backup.hooks import restore_hooks
+
+    if not args.yes:
+        raise SystemExit(
+            "prescripcare: restore replaces every table of the target database; stop the API "
+            "and workers, then run again with --yes"
+        )
+    key = settings.backup_encryption_key
+    await restore(
+        args.database_url or settings.require_database_url(),
+        Path(args.file),
+        key=key_from_setting(key.get_secret_value()) if key else None,
+        hooks=restore_hooks(),
+        ledger_url=args.ledger_from,
+    )
+    print(f"restored {args.file}")
+
+
 def _export_schema(output: str | None) -> None:
     from prescripcare.graphql.schema import export_sdl
 
@@ -306,6 +352,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="licence recorded for rows without a licence column",
     )
 
+    dump = sub.add_parser("backup", help="pg_dump to a (encrypted) file, then apply retention")
+    dump.add_argument("--dir", required=True, help="directory holding the backups")
+    dump.add_argument("--keep", type=int, default=7, help="always keep this many newest")
+    dump.add_argument("--keep-days", type=int, default=30, help="and all younger than this")
+    dump.add_argument("--no-encryption", action="store_true", help="allow plain in production")
+
+    back = sub.add_parser("restore", help="restore a backup, then re-apply erasures")
+    back.add_argument("file", type=Path)
+    back.add_argument("--database-url", help="restore here instead of DATABASE_URL")
+    back.add_argument("--ledger-from", help="read erasures from this database (default: target)")
+    back.add_argument("--yes", action="store_true", help="confirm replacing the target's data")
+
     dev = sub.add_parser("dev", help="embedded PostgreSQL and Redis, demo data, GraphiQL")
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int)
@@ -343,6 +401,12 @@ def main(argv: list[str] | None = None) -> None:
         elif args.command == "import-interactions":
             content = _read_text(args.file)
             _run(lambda: _import_interactions(settings, content, args.licence))
+        elif args.command == "backup":
+            _run(lambda: _backup(settings, args))
+        elif args.command == "restore":
+            if not args.file.is_file():
+                raise SystemExit(f"prescripcare: {args.file} is not a file")
+            _run(lambda: _restore(settings, args))
         elif args.command == "create-user":
             password = _read_password(args)
             _run(lambda: _create_user(settings, args.email, args.role, password))
