@@ -9,16 +9,12 @@ import io
 import os
 import subprocess
 import sys
-import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -63,19 +59,6 @@ async def fingerprints(url: str) -> dict[str, tuple[int, str]]:
             return found
     finally:
         await engine.dispose()
-
-
-@pytest.fixture
-async def empty_database(service_urls: tuple[str, str]) -> AsyncIterator[str]:
-    server = make_url(service_urls[0]).set(drivername="postgresql")
-    name = f"prescripcare_restore_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(server.render_as_string(hide_password=False))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield server.set(database=name).render_as_string(hide_password=False)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 @pytest.fixture

@@ -107,3 +107,15 @@ async def test_readiness_flips_with_redis_and_liveness_does_not(
 
     own_redis.start()
     await _ready(http, 200)
+
+
+async def test_a_database_behind_the_migrations_is_not_ready(
+    migrated: Settings, empty_database: str
+) -> None:
+    app = create_app(migrated.model_copy(update={"database_url": empty_database}))
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            response = await client.get("/ready")
+    assert response.status_code == 503
+    assert response.json()["checks"]["postgres"] == "not migrated"

@@ -8,12 +8,19 @@ import json
 import signal
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
 
+from prescripcare.auth.models import Role
+from prescripcare.resources import Resources
 from prescripcare.settings import Settings
+from tests.factories import account
 from tests.ops.test_readiness import _free_port
 from tests.test_cli import cli_env
 
@@ -40,17 +47,66 @@ async def _refused(port: int) -> bool:
     return False
 
 
+def _serve(settings: Settings, port: int, cwd: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "prescripcare.cli", "serve", "--port", str(port)],
+        env=cli_env(
+            settings,
+            PRESCRIPCARE_ENV="development",
+            JWT_SECRET=settings.jwt_secret.get_secret_value() if settings.jwt_secret else "",
+        ),
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+async def test_sigterm_closes_subscriptions_with_service_restart(
+    migrated: Settings, resources: Resources, tmp_path: Path
+) -> None:
+    doctor = await account(resources, Role.CLINICIAN)
+    family = resources.tokens.decode(doctor.token, resources.clock.now()).family_id
+    # The API process checks expiry on the real clock, not the suite's.
+    token = resources.tokens.issue(doctor.id, Role.CLINICIAN, family, datetime.now(UTC))
+    port = _free_port()
+    process = _serve(migrated, port, tmp_path)
+    try:
+        await _wait_healthy(f"http://127.0.0.1:{port}", process)
+        async with connect(
+            f"ws://127.0.0.1:{port}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]
+        ) as ws:
+            await ws.send(
+                json.dumps(
+                    {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
+                )
+            )
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            await ws.send(
+                json.dumps(
+                    {
+                        "id": "1",
+                        "type": "subscribe",
+                        "payload": {"query": "subscription { reminderStatus { id kind } }"},
+                    }
+                )
+            )
+            await asyncio.sleep(0.5)  # the subscription is streaming
+            process.send_signal(signal.SIGTERM)
+            with pytest.raises(ConnectionClosed) as closed:
+                await asyncio.wait_for(ws.recv(), timeout=15)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1012
+        assert await asyncio.to_thread(process.wait, 30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
 async def test_sigterm_lets_a_request_in_flight_finish_and_exits_zero(
     migrated: Settings, tmp_path: Path
 ) -> None:
     port = _free_port()
-    process = subprocess.Popen(  # noqa: ASYNC220 - the replica under test, waited below
-        [sys.executable, "-m", "prescripcare.cli", "serve", "--port", str(port)],
-        env=cli_env(migrated, PRESCRIPCARE_ENV="development"),
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    process = _serve(migrated, port, tmp_path)
     try:
         await _wait_healthy(f"http://127.0.0.1:{port}", process)
         body = json.dumps({"query": "{ __typename }"}).encode()

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -20,6 +21,8 @@ from prescripcare.reminders.models import Reminder
 from prescripcare.reminders.service import RetryPolicy, queue_due, send_ready
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
+from tests.ops.scrape import scrape
+from tests.ops.test_readiness import _free_port
 from tests.reminders.due import sms_doses_due
 from tests.reminders.provider_standins import TwilioStandIn
 from tests.reminders.test_worker_crash import _count
@@ -51,6 +54,7 @@ async def test_sigterm_lets_the_worker_finish_its_claimed_sends(
         TWILIO_AUTH_TOKEN=TOKEN,
         TWILIO_FROM_NUMBER=FROM,
         TWILIO_API_URL=slow_twilio.server.url,
+        METRICS_PORT=str(metrics_port := _free_port()),
     )
     worker = subprocess.Popen(  # noqa: ASYNC220 - the worker under test, waited below
         [sys.executable, "-m", "prescripcare.cli", "worker"],
@@ -65,6 +69,15 @@ async def test_sigterm_lets_the_worker_finish_its_claimed_sends(
             assert worker.poll() is None, "the worker stopped by itself"
             assert asyncio.get_running_loop().time() < deadline, "the worker sent nothing"
             await asyncio.sleep(0.02)
+        # The worker's own metrics listener shows its sends as they happen.
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{metrics_port}") as http:
+            samples = await scrape(http)
+        sent = samples.get(
+            'prescripcare_notifications_total{channel="SMS",status="sent",'
+            'type="medication_reminder"}',
+            0,
+        )
+        assert sent >= 10
         worker.send_signal(signal.SIGTERM)
         sent_at_signal = await _count(resources, "SENT")
         await asyncio.to_thread(worker.wait, 40)
