@@ -64,7 +64,9 @@ def sentry() -> Iterator[SentryStandIn]:
     standin.server.start()
     yield standin
     sentry_sdk.get_client().close()
-    sentry_sdk.init()  # back to no client for the rest of the run
+    # Back to no client for the rest of the run, without auto-enabled
+    # integrations (Strawberry's would warn on every schema built after).
+    sentry_sdk.init(default_integrations=False, auto_enabling_integrations=False)
     standin.server.stop()
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 import time
+import weakref
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from prescripcare.observability.metrics import (
@@ -50,16 +52,25 @@ def _after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
     DATABASE_QUERY_DURATION.labels(query_type, table).observe(elapsed)
 
 
+_engines: dict[str, weakref.WeakSet[Engine]] = {}
+
+
+def _in_use(role: str) -> float:
+    # engine.pool is read each time: dispose() swaps in a fresh pool.
+    return float(sum(getattr(e.pool, "checkedout", lambda: 0)() for e in _engines.get(role, ())))
+
+
 def instrument_engine(engine: AsyncEngine, role: str, pool_max: int) -> None:
     sync = engine.sync_engine
     event.listen(sync, "before_cursor_execute", _before)
     event.listen(sync, "after_cursor_execute", _after)
     event.listen(sync, "handle_error", _failed)
-    pool = sync.pool
-    checkedout = getattr(pool, "checkedout", None)
-    if checkedout is not None:
-        # Read at scrape time; the newest engine of a role is the live one.
-        DATABASE_POOL_IN_USE.labels(role).set_function(lambda: float(checkedout()))
+    if role not in _engines:
+        _engines[role] = weakref.WeakSet()
+        # Read at scrape time, over every live engine of the role (a process
+        # has one; tests and CLI commands may briefly hold more).
+        DATABASE_POOL_IN_USE.labels(role).set_function(lambda: _in_use(role))
+    _engines[role].add(sync)
     DATABASE_POOL_MAX.labels(role).set(pool_max)
 
 
