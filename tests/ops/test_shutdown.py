@@ -21,6 +21,7 @@ from prescripcare.auth.models import Role
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
 from tests.factories import account
+from tests.ops.scrape import scrape
 from tests.ops.test_readiness import _free_port
 from tests.test_cli import cli_env
 
@@ -91,6 +92,8 @@ async def test_sigterm_closes_subscriptions_with_service_restart(
                 )
             )
             await asyncio.sleep(0.5)  # the subscription is streaming
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+                assert (await scrape(http))["prescripcare_active_subscriptions{}"] == 1
             process.send_signal(signal.SIGTERM)
             with pytest.raises(ConnectionClosed) as closed:
                 await asyncio.wait_for(ws.recv(), timeout=15)
