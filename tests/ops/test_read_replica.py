@@ -22,6 +22,7 @@ from tests.factories import account, patient
 from tests.patients.documents import UPDATE_PATIENT
 
 PATIENT = "query P($id: ID!) { patient(id: $id) { id name } }"
+PATIENTS = "query L { patients(first: 5) { totalCount edges { node { id name } } } }"
 
 
 @pytest.fixture
@@ -55,6 +56,11 @@ async def test_queries_read_from_the_replica_and_mutations_from_the_primary(
         gql = GraphQLClient(http)
         found = await gql.data(PATIENT, {"id": str(pid)}, token=doctor.token)
         assert found["patient"]["name"] == "Replica Reader"
+        assert any("FROM patients" in s for s in on_replica.statements)
+        assert not any("FROM patients" in s for s in on_primary.statements)
+
+        on_replica.statements.clear()
+        await gql.data(PATIENTS, token=doctor.token)
         assert any("FROM patients" in s for s in on_replica.statements)
         assert not any("FROM patients" in s for s in on_primary.statements)
 

@@ -19,7 +19,7 @@ from prescripcare.adherence.loaders import (
 )
 from prescripcare.auth.loaders import UserByIdLoader
 from prescripcare.auth.viewer import Viewer, viewer_from_token
-from prescripcare.db import transaction
+from prescripcare.db import SessionFactory, transaction
 from prescripcare.doses.loaders import (
     DoseByIdLoader,
     DosesByPatientWindowLoader,
@@ -119,6 +119,12 @@ class Context:
         user's to see (their own patient record, say)."""
         self.viewer = viewer
         self.loaders = Loaders.for_viewer(self.resources, viewer)
+
+    @property
+    def read_sessions(self) -> SessionFactory:
+        """For Query root fields (only ever run in query operations): the
+        read replica when DATABASE_READ_URL is set, else the primary."""
+        return self.resources.read_sessions or self.resources.sessions
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

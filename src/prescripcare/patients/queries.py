@@ -77,7 +77,7 @@ class PatientQuery:
         decoded = decode_cursor_with_value(kind, after)
         anchor = Anchor(decoded[0], decoded[1]) if decoded else None
         window = AdherenceOrder(days=adherence_days, now=ctx.now())
-        async with ctx.resources.sessions() as session:
+        async with ctx.read_sessions() as session:
             try:
                 page = await page_patients(
                     session,
@@ -95,7 +95,7 @@ class PatientQuery:
                 ) from None
 
         async def total() -> int:
-            async with ctx.resources.sessions() as count_session:
+            async with ctx.read_sessions() as count_session:
                 return await count_patients(count_session, viewer, search, adherence_below, window)
 
         edges = [
