@@ -52,7 +52,10 @@ class HttpMetricsMiddleware:
             elapsed = time.perf_counter() - started
             method = scope["method"] if scope["method"] in _METHODS else "OTHER"
             HTTP_REQUEST_DURATION.labels(method, route, str(status)).observe(elapsed)
-            access_log.info(
+            # Probes and scrapes arrive every few seconds: DEBUG unless they fail.
+            quiet = route in _PROBES and status < 400
+            access_log.log(
+                logging.DEBUG if quiet else logging.INFO,
                 "%s %s %s",
                 method,
                 route,
@@ -66,4 +69,5 @@ class HttpMetricsMiddleware:
             )
 
 
+_PROBES = frozenset({"/health", "/ready", "/metrics"})
 _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
