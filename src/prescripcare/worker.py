@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from arq import cron
+from arq import worker as arq_worker
 from arq.connections import RedisSettings
 from arq.worker import Worker
 
@@ -152,11 +153,13 @@ def build_worker(
     burst: bool = False,
     handle_signals: bool = True,
 ) -> Worker:
+    # Before the Worker exists: Sentry's arq integration wraps job functions
+    # as the Worker is constructed.
+    init_sentry(settings, component="worker")
     keys = RedisKeys(settings.redis_prefix)
     resources_cm = open_resources(settings, clock)
 
     async def startup(ctx: Context) -> None:
-        init_sentry(settings, component="worker")
         serve_metrics_port(settings)
         ctx["resources"] = await resources_cm.__aenter__()
         ctx["channels"] = enabled_channels(settings, ctx["resources"].sessions)
@@ -165,8 +168,11 @@ def build_worker(
         await resources_cm.__aexit__(None, None, None)
 
     # Job ids carry the deployment prefix, so deployments sharing a Redis
-    # server do not swallow each other's cron runs.
-    return Worker(
+    # server do not swallow each other's cron runs. Built through arq's
+    # create_worker (looked up at call time), which Sentry's arq integration
+    # wraps so that a failing job is reported.
+    worker: Worker = arq_worker.create_worker(
+        {},
         functions=[],
         cron_jobs=[
             cron(
@@ -198,3 +204,4 @@ def build_worker(
         job_completion_wait=WORKER_DRAIN_SECONDS,
         max_jobs=10,
     )
+    return worker

@@ -18,11 +18,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from prescripcare import worker as worker_module
 from prescripcare.app import create_app
 from prescripcare.auth.models import Role
 from prescripcare.observability.errors import scrub
 from prescripcare.patients import service
+from prescripcare.resources import Resources
 from prescripcare.settings import Settings
+from prescripcare.worker import build_worker
 from tests.conftest import GraphQLClient
 from tests.factories import account
 from tests.patients.documents import CREATE_PATIENT
@@ -144,3 +147,31 @@ def test_scrub_keeps_the_code_path_and_drops_the_data() -> None:
     for secret in (NAME, EMAIL, PHONE, "Bearer t", "10.0.0.1", "variables"):
         assert secret not in out
     assert "CreatePatient" in out and "ValueError" in out and "u-1" in out
+
+
+async def test_a_failing_worker_job_reaches_sentry(
+    migrated: Settings,
+    resources: Resources,
+    sentry: SentryStandIn,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def broken(*args: Any, **kwargs: Any) -> list[Any]:
+        raise RuntimeError(f"missed dose of {NAME}")
+
+    monkeypatch.setattr(worker_module, "mark_missed", broken)
+    dsn = sentry.server.url.replace("http://", "http://publickey@") + "/42"
+    settings = migrated.model_copy(
+        update={"sentry_dsn": dsn, "redis_prefix": f"{migrated.redis_prefix}-sentry"}
+    )
+    worker = build_worker(settings, burst=True, handle_signals=False)
+    try:
+        await worker.async_run()
+    finally:
+        await worker.close()
+        keys = [k async for k in resources.redis.scan_iter(match=f"{settings.redis_prefix}:*")]
+        if keys:
+            await resources.redis.delete(*keys)
+    sentry_sdk.flush(timeout=5)
+    events = [e for e in sentry.events() if e.get("tags", {}).get("component") == "worker"]
+    assert any(v["type"] == "RuntimeError" for e in events for v in e["exception"]["values"])
+    assert NAME not in b"\n".join(sentry.envelopes).decode()
