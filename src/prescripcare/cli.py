@@ -270,14 +270,17 @@ async def _backup(settings: Settings, args: argparse.Namespace) -> None:
             "prescripcare: BACKUP_ENCRYPTION_KEY is not set; a production backup holds every "
             "patient's record (pass --no-encryption if the storage itself is encrypted)"
         )
-    result = await backup(
-        settings.require_database_url(),
-        Path(args.dir),
-        datetime.now(UTC),
-        key=key_from_setting(key.get_secret_value()) if key else None,
-        keep=args.keep,
-        keep_days=args.keep_days,
-    )
+    try:
+        result = await backup(
+            settings.require_database_url(),
+            Path(args.dir),
+            datetime.now(UTC),
+            key=key_from_setting(key.get_secret_value()) if key else None,
+            keep=args.keep,
+            keep_days=args.keep_days,
+        )
+    except (RuntimeError, OSError) as exc:  # a missing pg_dump, pg_dump's error, a full disk
+        raise SystemExit(f"prescripcare: backup failed: {exc}") from None
     print(f"backup written: {result.path} ({result.size} bytes)")
     for old in result.deleted:
         print(f"retention: deleted {old}")
@@ -294,13 +297,16 @@ async def _restore(settings: Settings, args: argparse.Namespace) -> None:
             "and workers, then run again with --yes"
         )
     key = settings.backup_encryption_key
-    await restore(
-        args.database_url or settings.require_database_url(),
-        Path(args.file),
-        key=key_from_setting(key.get_secret_value()) if key else None,
-        hooks=restore_hooks(),
-        ledger_url=args.ledger_from,
-    )
+    try:
+        await restore(
+            args.database_url or settings.require_database_url(),
+            Path(args.file),
+            key=key_from_setting(key.get_secret_value()) if key else None,
+            hooks=restore_hooks(),
+            ledger_url=args.ledger_from,
+        )
+    except (RuntimeError, ValueError, OSError) as exc:  # no tool, wrong key, pg_restore's error
+        raise SystemExit(f"prescripcare: restore failed: {exc}") from None
     print(f"restored {args.file}")
 
 

@@ -108,6 +108,37 @@ async def test_an_encrypted_backup_restores_every_row(
     assert source["drug_concepts"][0] > 0
 
 
+async def test_an_encrypted_backup_without_the_key_is_refused_clearly(
+    migrated: Settings, empty_database: str, tmp_path: Path
+) -> None:
+    archive = tmp_path / backup_name(datetime.now(UTC), encrypted=True)
+    with archive.open("wb") as out:
+        encrypt_stream(os.urandom(32), io.BytesIO(b"an archive"), out)
+    env = cli_env(migrated)
+    env.pop("BACKUP_ENCRYPTION_KEY", None)
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [
+            sys.executable,
+            "-m",
+            "prescripcare.cli",
+            "restore",
+            str(archive),
+            "--yes",
+            "--database-url",
+            empty_database,
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "restore failed: the backup is encrypted: set BACKUP_ENCRYPTION_KEY" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 async def test_restore_needs_confirmation(migrated: Settings, tmp_path: Path) -> None:
     archive = tmp_path / backup_name(datetime.now(UTC), encrypted=False)
     archive.write_bytes(b"x")
