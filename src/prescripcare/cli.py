@@ -391,6 +391,10 @@ def main(argv: list[str] | None = None) -> None:
     else:
         settings = _settings()
         configure_logging(settings.log_level, settings.log_format)
+        if args.command not in ("serve", "worker"):
+            # DATABASE_STATEMENT_TIMEOUT_MS guards the request path; a
+            # migration or an import runs long statements by design.
+            settings = settings.model_copy(update={"database_statement_timeout_ms": 0})
         if args.command == "serve":
             _serve(settings, args.host, args.port or settings.port)
         elif args.command == "worker":
