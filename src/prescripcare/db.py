@@ -45,25 +45,48 @@ def async_url(database_url: str) -> URL:
     return url.set(drivername="postgresql+asyncpg")
 
 
-def create_engine(settings: Settings, *, database_url: str | None = None) -> AsyncEngine:
+def create_engine(
+    settings: Settings, *, database_url: str | None = None, role: str = "primary"
+) -> AsyncEngine:
+    """The pool keeps DATABASE_POOL_MIN connections and opens up to
+    DATABASE_POOL_MAX under load; `role` names the engine in metrics and in
+    `pg_stat_activity` (application_name), so an operator sees which
+    connections are the replica's."""
+    from prescripcare.observability.dbmetrics import instrument_engine
+
     url = async_url(database_url or settings.require_database_url())
+    server_settings = {
+        # Every timestamp is UTC in the database, whatever the server's default.
+        "timezone": "UTC",
+        "application_name": "prescripcare" if role == "primary" else f"prescripcare-{role}",
+        "statement_timeout": str(settings.database_statement_timeout_ms),
+    }
     engine = create_async_engine(
         url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
+        pool_size=settings.database_pool_min,
+        max_overflow=settings.database_pool_max - settings.database_pool_min,
         pool_pre_ping=settings.db_pre_ping,
+        # Bound parameters hold patient data: never in logs or error messages.
+        hide_parameters=True,
         connect_args={
-            # Every timestamp is UTC in the database, whatever the server's default.
-            "server_settings": {"timezone": "UTC", "application_name": "prescripcare"},
+            "server_settings": server_settings,
             # SQLAlchemy's cache of prepared statements and asyncpg's own; an IN
             # list renders one text per length, so a hundred is soon churned.
             "prepared_statement_cache_size": settings.db_statement_cache_size,
             "statement_cache_size": settings.db_statement_cache_size,
         },
     )
+    instrument_engine(engine, role, settings.database_pool_max)
     # Encrypted columns find their keys through the engine (see encryption.columns).
     attach_keyring(engine, keyring_from_settings(settings))
     return engine
+
+
+def create_read_engine(settings: Settings, primary: AsyncEngine) -> AsyncEngine:
+    """The replica's engine, or the primary itself when DATABASE_READ_URL is unset."""
+    if not settings.database_read_url:
+        return primary
+    return create_engine(settings, database_url=settings.database_read_url, role="replica")
 
 
 def create_session_factory(engine: AsyncEngine) -> SessionFactory:

@@ -18,7 +18,12 @@ from prescripcare.auth.passwords import PasswordService
 from prescripcare.auth.service import AuthService
 from prescripcare.auth.tokens import AccessTokenCodec
 from prescripcare.clock import Clock
-from prescripcare.db import SessionFactory, create_engine, create_session_factory
+from prescripcare.db import (
+    SessionFactory,
+    create_engine,
+    create_read_engine,
+    create_session_factory,
+)
 from prescripcare.drugs.search.base import DrugSearch
 from prescripcare.drugs.search.factory import create_drug_search
 from prescripcare.redis import RedisKeys, create_redis
@@ -35,6 +40,10 @@ class Resources:
     keys: RedisKeys
     auth: AuthService
     drug_search: DrugSearch
+    # DATABASE_READ_URL's replica (the primary when unset): read-only
+    # query operations load through it, never a mutation's read-back.
+    read_engine: AsyncEngine | None = None
+    read_sessions: SessionFactory | None = None
 
     @property
     def tokens(self) -> AccessTokenCodec:
@@ -46,6 +55,7 @@ async def open_resources(
     settings: Settings, clock: Clock | None = None
 ) -> AsyncIterator[Resources]:
     engine = create_engine(settings)
+    read_engine = create_read_engine(settings, engine)
     redis = create_redis(settings)
     mail = AccountMail(account_mailer(settings))
     try:
@@ -58,8 +68,12 @@ async def open_resources(
             keys=RedisKeys(settings.redis_prefix),
             auth=AuthService(settings, PasswordService(settings), AccessTokenCodec(settings), mail),
             drug_search=create_drug_search(settings),
+            read_engine=read_engine,
+            read_sessions=create_session_factory(read_engine),
         )
     finally:
         await mail.drain()  # reset e-mails already promised
         await redis.aclose()
+        if read_engine is not engine:
+            await read_engine.dispose()
         await engine.dispose()

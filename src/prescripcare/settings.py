@@ -98,8 +98,21 @@ class Settings(BaseSettings):
     # A refill is due this many days before the supply runs out.
     refill_reminder_days: int = Field(default=7, ge=0, le=60)
 
-    db_pool_size: int = Field(default=10, ge=1)
-    db_max_overflow: int = Field(default=10, ge=0)
+    # Operations: pools, the read replica, logs, metrics, errors, backups.
+    # Connections kept open per process, and the most it may hold at once.
+    database_pool_min: int = Field(default=5, ge=1, le=500)
+    database_pool_max: int = Field(default=20, ge=1, le=1000)
+    # A statement running longer than this is cancelled by PostgreSQL (0: never).
+    database_statement_timeout_ms: int = Field(default=30_000, ge=0)
+    # A read replica for read-only GraphQL queries; the primary when unset.
+    database_read_url: str | None = None
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # /metrics on its own port (in-cluster scraping) and/or behind a bearer token.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_token: SecretStr | None = None
+    sentry_traces_sample_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    backup_encryption_key: SecretStr | None = None
 
     # API protection (docs/api-protection.md). The cost an operation may ask
     # for: every contract document with realistic variables costs well under
@@ -163,7 +176,7 @@ class Settings(BaseSettings):
     # by a database restart fails one request, and the pool is then renewed.
     db_pre_ping: bool = True
 
-    @field_validator("database_url")
+    @field_validator("database_url", "database_read_url")
     @classmethod
     def _plain_postgres_url(cls, value: str | None) -> str | None:
         if value is None:
@@ -249,6 +262,25 @@ class Settings(BaseSettings):
 
         Rate.parse(value)
         return value
+
+    @field_validator("backup_encryption_key")
+    @classmethod
+    def _backup_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(value.get_secret_value().encode())
+        except (binascii.Error, ValueError) as exc:
+            raise ValueError("BACKUP_ENCRYPTION_KEY must be URL-safe base64") from exc
+        if len(raw) != 32:
+            raise ValueError("BACKUP_ENCRYPTION_KEY must encode exactly 32 random bytes")
+        return value
+
+    @model_validator(mode="after")
+    def _pool_bounds(self) -> Settings:
+        if self.database_pool_max < self.database_pool_min:
+            raise ValueError("DATABASE_POOL_MAX must be at least DATABASE_POOL_MIN")
+        return self
 
     @model_validator(mode="after")
     def _check_production(self) -> Settings:

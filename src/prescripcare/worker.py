@@ -12,12 +12,15 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from arq import cron
+from arq import worker as arq_worker
 from arq.connections import RedisSettings
 from arq.worker import Worker
 
 from prescripcare.clock import Clock
 from prescripcare.db import SessionFactory, transaction
 from prescripcare.doses.materialize import extend_horizons, mark_missed
+from prescripcare.observability.endpoint import refresh_queue_depth, serve_metrics_port
+from prescripcare.observability.errors import init_sentry
 from prescripcare.realtime.events import Event, EventKind, publish
 from prescripcare.redis import RedisKeys
 from prescripcare.reminders.channels import Channel, ConsoleChannel
@@ -36,6 +39,7 @@ from prescripcare.settings import Settings
 
 Context = dict[str, Any]
 log = logging.getLogger("prescripcare.worker")
+WORKER_DRAIN_SECONDS = 20
 
 
 def redis_settings(url: str) -> RedisSettings:
@@ -102,6 +106,7 @@ async def send_due_reminders(ctx: Context) -> int:
     """Queues reminders for due doses, then sends what is ready."""
     res: Resources = ctx["resources"]
     channels: dict[str, Channel] = ctx["channels"]
+    await refresh_queue_depth(res)
     async with transaction(res.sessions) as session:
         await queue_due(session, res.clock.now(), res.settings.dose_grace, list(channels))
         await queue_refill_reminders(
@@ -148,10 +153,14 @@ def build_worker(
     burst: bool = False,
     handle_signals: bool = True,
 ) -> Worker:
+    # Before the Worker exists: Sentry's arq integration wraps job functions
+    # as the Worker is constructed.
+    init_sentry(settings, component="worker")
     keys = RedisKeys(settings.redis_prefix)
     resources_cm = open_resources(settings, clock)
 
     async def startup(ctx: Context) -> None:
+        serve_metrics_port(settings)
         ctx["resources"] = await resources_cm.__aenter__()
         ctx["channels"] = enabled_channels(settings, ctx["resources"].sessions)
 
@@ -159,8 +168,11 @@ def build_worker(
         await resources_cm.__aexit__(None, None, None)
 
     # Job ids carry the deployment prefix, so deployments sharing a Redis
-    # server do not swallow each other's cron runs.
-    return Worker(
+    # server do not swallow each other's cron runs. Built through arq's
+    # create_worker (looked up at call time), which Sentry's arq integration
+    # wraps so that a failing job is reported.
+    worker: Worker = arq_worker.create_worker(
+        {},
         functions=[],
         cron_jobs=[
             cron(
@@ -186,5 +198,10 @@ def build_worker(
         on_shutdown=shutdown,
         burst=burst,
         handle_signals=handle_signals,
+        # On SIGTERM take no new job and give running ones this long (inside
+        # Kubernetes' 30 s grace period); a send job still running is then
+        # cancelled and puts its untried claims back (reminders/service.py).
+        job_completion_wait=WORKER_DRAIN_SECONDS,
         max_jobs=10,
     )
+    return worker

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from prescripcare.auth.models import Role
 from prescripcare.db import metadata, transaction
-from prescripcare.privacy.erasure import LedgerEntry, ledger, reapply_erasures
+from prescripcare.privacy.ledger import LedgerEntry, ledger, reapply_erasures
 from prescripcare.resources import Resources
 from tests.conftest import GraphQLClient
 from tests.factories import account

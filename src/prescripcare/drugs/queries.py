@@ -36,7 +36,7 @@ class DrugQuery:
         if not query:
             return []
         size = clamp_first(first, default=10, maximum=50)
-        async with ctx.resources.sessions() as session:
+        async with ctx.read_sessions() as session:
             rxcuis = await ctx.resources.drug_search.search(session, query, size)
         concepts = await asyncio.gather(*(ctx.loaders.drugs.by_rxcui.load(r) for r in rxcuis))
         return [DrugType.from_model(c) for c in concepts if c is not None]

@@ -20,7 +20,7 @@ from prescripcare.adherence.loaders import (
 from prescripcare.audit.reads import ReadLog
 from prescripcare.auth.loaders import UserByIdLoader
 from prescripcare.auth.viewer import Viewer, viewer_from_token
-from prescripcare.db import reading, transaction
+from prescripcare.db import SessionFactory, reading, transaction
 from prescripcare.doses.loaders import (
     DoseByIdLoader,
     DosesByPatientWindowLoader,
@@ -66,9 +66,16 @@ class Loaders:
 
     @classmethod
     def for_viewer(
-        cls, resources: Resources, viewer: Viewer | None, reads: ReadLog | None = None
+        cls,
+        resources: Resources,
+        viewer: Viewer | None,
+        reads: ReadLog | None = None,
+        *,
+        read_only: bool = False,
     ) -> Loaders:
         sessions = resources.sessions
+        if read_only and resources.read_sessions is not None:
+            sessions = resources.read_sessions
         now = resources.clock.now()
         on_time = timedelta(minutes=resources.settings.on_time_minutes)
         return cls(
@@ -120,6 +127,12 @@ class Context:
         user's to see (their own patient record, say)."""
         self.viewer = viewer
         self.loaders = Loaders.for_viewer(self.resources, viewer, self.reads)
+
+    @property
+    def read_sessions(self) -> SessionFactory:
+        """For Query root fields (only ever run in query operations): the
+        read replica when DATABASE_READ_URL is set, else the primary."""
+        return self.resources.read_sessions or self.resources.sessions
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

@@ -30,8 +30,10 @@ from prescripcare.doses.mutations import DoseMutation
 from prescripcare.drugs.queries import DrugQuery
 from prescripcare.graphql.cost_limiter import QueryCostLimiter
 from prescripcare.graphql.presenter import ErrorPresenter
+from prescripcare.graphql.replica import ReadReplicaLoaders
 from prescripcare.graphql.scalars import SCALAR_OVERRIDES
 from prescripcare.graphql.textguard import StorableTextGuard
+from prescripcare.observability.graphqlmetrics import OperationMetrics
 from prescripcare.patients.mutations import PatientMutation
 from prescripcare.patients.queries import PatientQuery
 from prescripcare.prescriptions.mutations import PrescriptionMutation
@@ -81,6 +83,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         # After the presenter, so it closes first and the presenter masks a
         # failed audit write like any unexpected error.
         AuditReads,
+        OperationMetrics,
+        ReadReplicaLoaders,
         partial(MaxTokensLimiter, max_token_count=settings.graphql_max_tokens),
         # The depth and alias rule classes are made once: the validation
         # cache keys on them, so classes made afresh per request never hit.

@@ -78,7 +78,7 @@ class PatientQuery:
         decoded = decode_cursor_with_value(kind, after)
         anchor = Anchor(decoded[0], decoded[1]) if decoded else None
         window = AdherenceOrder(days=adherence_days, now=ctx.now())
-        async with reading(ctx.resources.sessions) as session:
+        async with reading(ctx.read_sessions) as session:
             try:
                 page = await page_patients(
                     session,
@@ -98,7 +98,7 @@ class PatientQuery:
         ctx.reads.add_many(p.id for p in page.patients)
 
         async def total() -> int:
-            async with reading(ctx.resources.sessions) as count_session:
+            async with reading(ctx.read_sessions) as count_session:
                 return await count_patients(count_session, viewer, search, adherence_below, window)
 
         edges = [

@@ -11,12 +11,10 @@ session ends at the commit.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -76,47 +74,3 @@ async def erase_patient(
     await audit(session, viewer, AuditAction.PATIENT_ERASED, "Patient", patient.id, patient.id, now)
     await session.flush()
     return Erasure(patient.id, user_id, removed, int(pending))
-
-
-@dataclass(frozen=True)
-class LedgerEntry:
-    patient_id: uuid.UUID
-    user_id: uuid.UUID | None
-    erased_by: uuid.UUID | None
-    erased_at: datetime
-    removed: dict[str, int]
-
-
-async def ledger(session: AsyncSession) -> list[LedgerEntry]:
-    result = await session.execute(select(ErasureLedgerEntry))
-    return [
-        LedgerEntry(e.patient_id, e.user_id, e.erased_by, e.erased_at, dict(e.removed))
-        for e in result.scalars()
-    ]
-
-
-async def reapply_erasures(session: AsyncSession, entries: Iterable[LedgerEntry]) -> int:
-    """After a restore: erase again every patient the ledger names, and keep
-    the ledger entries themselves (a backup older than an erasure lacks them).
-    Answers how many patients had come back and were erased again."""
-    again = 0
-    for entry in entries:
-        result = await session.execute(
-            delete(Patient).where(col(Patient.id) == entry.patient_id).returning(col(Patient.id))
-        )
-        again += len(result.all())
-        if entry.user_id is not None:
-            await session.execute(delete(User).where(col(User.id) == entry.user_id))
-        await session.execute(
-            insert(ErasureLedgerEntry)
-            .values(
-                id=uuid.uuid4(),
-                patient_id=entry.patient_id,
-                user_id=entry.user_id,
-                erased_by=entry.erased_by,
-                erased_at=entry.erased_at,
-                removed=entry.removed,
-            )
-            .on_conflict_do_nothing(index_elements=["patient_id"])
-        )
-    return again

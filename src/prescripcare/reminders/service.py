@@ -11,6 +11,7 @@ accepted it and before that was recorded.
 
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
 from collections.abc import Mapping
@@ -26,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from prescripcare.db import SessionFactory, transaction
 from prescripcare.doses.schedule import local_instant
 from prescripcare.encryption.columns import EncryptedText
+from prescripcare.observability.metrics import NOTIFICATIONS, REMINDER_LATENESS
 from prescripcare.realtime.events import Event, EventKind
 from prescripcare.reminders.channels import (
     Channel,
@@ -241,11 +243,20 @@ async def send_ready(
         return report
     async with sessions() as session:
         details = list(await session.execute(_DETAILS, {"ids": claimed}))
-    for row in details:
-        outcome = await _send_one(row, channels, now, policy, deep_link)
+    for index, row in enumerate(details):
+        try:
+            outcome = await _send_one(row, channels, now, policy, deep_link)
+        except asyncio.CancelledError:
+            # The worker is stopping: the claims not yet tried go back to the
+            # queue for the next worker now, rather than when their lease
+            # ends. The send in progress keeps its claim: the provider may
+            # have accepted it, and its lease decides.
+            await _release(sessions, [r.id for r in details[index + 1 :]], now)
+            raise
         async with transaction(sessions) as session:
             await session.execute(_FINISH, {"id": row.id, "now": now, **outcome})
         state = outcome["status"]
+        _count(row, str(state), now)
         if state in (ReminderState.SENT, ReminderState.FAILED):
             report.events.append(
                 Event(
@@ -265,6 +276,30 @@ async def send_ready(
         else:
             report.failed += 1
     return report
+
+
+_RELEASE = text("""
+UPDATE reminders SET status = 'QUEUED', claimed_until = NULL, attempts = attempts - 1,
+                     updated_at = :now
+WHERE id = ANY(:ids) AND status = 'SENDING'
+""")
+
+
+async def _release(sessions: SessionFactory, ids: list[uuid.UUID], now: datetime) -> None:
+    if ids:
+        async with transaction(sessions) as session:
+            await session.execute(_RELEASE, {"ids": ids, "now": now})
+
+
+def _count(row: Any, state: str, now: datetime) -> None:
+    """The send's outcome for monitoring: a page fires on failed medication
+    reminders, and lateness shows a backlog before patients notice it."""
+    # A send put back in the queue is a retry; the other states name themselves.
+    outcome = "retried" if state == ReminderState.QUEUED.value else state.lower()
+    NOTIFICATIONS.labels(row.channel, outcome, row.kind).inc()
+    if state == ReminderState.SENT.value and row.due_at is not None:
+        lateness = max(0.0, (now - row.due_at).total_seconds())
+        REMINDER_LATENESS.labels(row.channel, row.kind).observe(lateness)
 
 
 def _event_kind(kind: str, sent: bool) -> EventKind:

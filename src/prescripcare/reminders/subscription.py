@@ -21,6 +21,7 @@ from prescripcare.graphql.enums import ReminderChannelEnum
 from prescripcare.graphql.errors import bad_input, not_found
 from prescripcare.graphql.info import Info
 from prescripcare.ids import parse_uuid
+from prescripcare.observability.metrics import ACTIVE_SUBSCRIPTIONS
 from prescripcare.patients.access import visible_patients
 from prescripcare.patients.models import Patient, ReminderChannel
 from prescripcare.realtime.events import Event, EventKind, follow, valid_event_id
@@ -114,19 +115,23 @@ class ReminderSubscription:
             await flush_reads(ctx)
             delivered.add(only)
         res = ctx.resources
-        async for event in follow(res.redis, res.keys, after, POLL):
-            if viewer.token_expires_at is not None and ctx.now() >= viewer.token_expires_at:
-                if isinstance(ctx.request, WebSocket):
-                    await ctx.request.close(code=TOKEN_EXPIRED, reason="Access token expired")
-                return
-            if event is None or (only is not None and event.patient_id != only):
-                continue
-            if not await visible.allows(event.patient_id):
-                continue
-            if event.patient_id not in delivered:
-                ctx.reads.add(event.patient_id)
-                await flush_reads(ctx)
-                delivered.add(event.patient_id)
-            # A subscription lives long: each event reads fresh data.
-            ctx.loaders = Loaders.for_viewer(res, viewer)
-            yield ReminderEventType.from_event(event)
+        ACTIVE_SUBSCRIPTIONS.inc()
+        try:
+            async for event in follow(res.redis, res.keys, after, POLL):
+                if viewer.token_expires_at is not None and ctx.now() >= viewer.token_expires_at:
+                    if isinstance(ctx.request, WebSocket):
+                        await ctx.request.close(code=TOKEN_EXPIRED, reason="Access token expired")
+                    return
+                if event is None or (only is not None and event.patient_id != only):
+                    continue
+                if not await visible.allows(event.patient_id):
+                    continue
+                if event.patient_id not in delivered:
+                    ctx.reads.add(event.patient_id)
+                    await flush_reads(ctx)
+                    delivered.add(event.patient_id)
+                # A subscription lives long: each event reads fresh data.
+                ctx.loaders = Loaders.for_viewer(res, viewer)
+                yield ReminderEventType.from_event(event)
+        finally:
+            ACTIVE_SUBSCRIPTIONS.dec()

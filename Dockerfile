@@ -1,0 +1,39 @@
+# syntax=docker/dockerfile:1
+# PrescripCare API and worker image: `prescripcare serve` by default,
+# `prescripcare worker`, `migrate` or `backup` by overriding the command.
+
+# --- build: wheels and a virtual environment, with compilers if needed ----
+FROM python:3.11-slim-bookworm AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+RUN python -m venv /opt/venv
+COPY pyproject.toml README.md alembic.ini ./
+COPY src ./src
+COPY migrations ./migrations
+RUN /opt/venv/bin/pip install --no-compile . \
+    && /opt/venv/bin/python -m compileall -q /opt/venv/lib
+
+# --- runtime: slim, non-root, no build tools -------------------------------
+FROM python:3.11-slim-bookworm AS runtime
+# postgresql-client (15 on bookworm) for `prescripcare backup`/`restore`:
+# pg_dump must match the server's major version (see docs/operations.md).
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client tini \
+    && rm -rf /var/lib/apt/lists/* \
+    && groupadd --system --gid 10001 prescripcare \
+    && useradd --system --uid 10001 --gid prescripcare --home-dir /app --shell /usr/sbin/nologin prescripcare
+COPY --from=build /opt/venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PRESCRIPCARE_ENV=production \
+    PORT=8000
+WORKDIR /app
+USER 10001:10001
+EXPOSE 8000 9100
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\", \"8000\")}/health', timeout=2)"]
+# tini forwards SIGTERM so uvicorn drains (and reaps the odd child).
+ENTRYPOINT ["tini", "--", "prescripcare"]
+CMD ["serve", "--host", "0.0.0.0"]

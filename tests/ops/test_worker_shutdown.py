@@ -1,0 +1,129 @@
+"""A worker told to stop (SIGTERM) finishes the sends it has claimed, or,
+when cancelled mid-batch, hands the untried ones back to the queue at once."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from prescripcare.db import transaction
+from prescripcare.reminders.channels import Message
+from prescripcare.reminders.models import Reminder
+from prescripcare.reminders.service import RetryPolicy, queue_due, send_ready
+from prescripcare.resources import Resources
+from prescripcare.settings import Settings
+from tests.ops.scrape import scrape
+from tests.ops.test_readiness import _free_port
+from tests.reminders.due import sms_doses_due
+from tests.reminders.provider_standins import TwilioStandIn
+from tests.reminders.test_worker_crash import _count
+from tests.test_cli import cli_env
+
+SID, TOKEN, FROM = "AC" + "3" * 32, "drain-test-token", "+15005550006"
+COUNT = 200
+
+
+@pytest.fixture
+def slow_twilio() -> Iterator[TwilioStandIn]:
+    server = TwilioStandIn(SID, TOKEN)
+    server.delay = 0.01
+    server.server.start()
+    yield server
+    server.server.stop()
+
+
+async def test_sigterm_lets_the_worker_finish_its_claimed_sends(
+    resources: Resources, migrated: Settings, catalog: object, slow_twilio: TwilioStandIn
+) -> None:
+    now = datetime.now(UTC)
+    async with transaction(resources.sessions) as session:
+        await sms_doses_due(session, now, COUNT, timedelta(seconds=3))
+        assert await queue_due(session, now, timedelta(hours=1), ["SMS"]) == COUNT
+    env = cli_env(
+        migrated,
+        TWILIO_ACCOUNT_SID=SID,
+        TWILIO_AUTH_TOKEN=TOKEN,
+        TWILIO_FROM_NUMBER=FROM,
+        TWILIO_API_URL=slow_twilio.server.url,
+        METRICS_PORT=str(metrics_port := _free_port()),
+    )
+    worker = subprocess.Popen(  # noqa: ASYNC220 - the worker under test, waited below
+        [sys.executable, "-m", "prescripcare.cli", "worker"],
+        env=env,
+        cwd=Path(__file__).parent,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = asyncio.get_running_loop().time() + 60
+        while await _count(resources, "SENT") < 10:
+            assert worker.poll() is None, "the worker stopped by itself"
+            assert asyncio.get_running_loop().time() < deadline, "the worker sent nothing"
+            await asyncio.sleep(0.02)
+        # The worker's own metrics listener shows its sends as they happen.
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{metrics_port}") as http:
+            samples = await scrape(http)
+        sent = samples.get(
+            'prescripcare_notifications_total{channel="SMS",status="sent",'
+            'type="medication_reminder"}',
+            0,
+        )
+        assert sent >= 10
+        worker.send_signal(signal.SIGTERM)
+        sent_at_signal = await _count(resources, "SENT")
+        await asyncio.to_thread(worker.wait, 40)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    assert sent_at_signal < COUNT, "the signal came too late to test anything"
+    assert await _count(resources, "SENT") == COUNT
+    assert await _count(resources, "SENDING") == 0
+    assert len(slow_twilio.messages) == COUNT  # none twice
+
+
+class BlockingChannel:
+    name = "SMS"
+
+    def __init__(self) -> None:
+        self.entered = asyncio.Event()
+
+    async def send(self, message: Message) -> str:
+        self.entered.set()
+        await asyncio.Event().wait()  # a provider that never answers
+        return "never"
+
+
+async def test_a_cancelled_batch_puts_its_untried_claims_back(
+    resources: Resources, catalog: object
+) -> None:
+    now = resources.clock.now()
+    async with transaction(resources.sessions) as session:
+        await sms_doses_due(session, now, 3, timedelta(minutes=1))
+        await queue_due(session, now, timedelta(hours=1), ["SMS"])
+    channel = BlockingChannel()
+    batch = asyncio.create_task(
+        send_ready(resources.sessions, {"SMS": channel}, now, RetryPolicy(), "https://x")
+    )
+    await asyncio.wait_for(channel.entered.wait(), 10)
+    batch.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await batch
+    async with resources.sessions() as s:
+        rows = (await s.execute(select(Reminder.status, Reminder.attempts))).all()
+    # The send in progress keeps its claim (the provider may have it); the
+    # two never tried are queued again with no attempt counted.
+    assert sorted((r.status, r.attempts) for r in rows) == [
+        ("QUEUED", 0),
+        ("QUEUED", 0),
+        ("SENDING", 1),
+    ]
