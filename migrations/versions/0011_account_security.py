@@ -40,7 +40,8 @@ def upgrade() -> None:
     op.create_table(
         "two_factor",
         sa.Column("user_id", sa.UUID(), nullable=False),
-        sa.Column("secret_ciphertext", sa.String(length=255), nullable=False),
+        # AES-256-GCM envelope (prescripcare.encryption), like every secret field.
+        sa.Column("secret", sa.LargeBinary(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_used_step", sa.BigInteger(), nullable=True),

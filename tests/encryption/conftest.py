@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from prescripcare.auth.models import Role
+from prescripcare.db import transaction
 from prescripcare.drugs.seed import SeedReport
 from prescripcare.resources import Resources
 from tests.conftest import GraphQLClient
@@ -69,6 +70,10 @@ async def record(gql: GraphQLClient, resources: Resources, catalog: SeedReport) 
         token=doctor.token,
     )
     assert stopped["discontinuePrescription"]["errors"] == []
+    async with transaction(resources.sessions) as session:
+        enrolled = await resources.auth.two_factor.enroll(
+            session, doctor.viewer, resources.clock.now()
+        )
     return Record(
         doctor=doctor,
         patient_id=pid,
@@ -80,5 +85,6 @@ async def record(gql: GraphQLClient, resources: Resources, catalog: SeedReport) 
             "prescriptions.sig": SIG,
             "prescriptions.status_reason": STOPPED,
             "interaction_overrides.reason": OVERRIDE,
+            "two_factor.secret": enrolled.secret,
         },
     )

@@ -101,8 +101,9 @@ class TwoFactor(SQLModel, table=True):
     __tablename__ = "two_factor"
 
     user_id: uuid.UUID = Field(sa_column=_owner_column(primary_key=True))
-    # AES-GCM ciphertext of the base32 secret (see auth/secretbox.py).
-    secret_ciphertext: str = Field(sa_column=Column(String(255), nullable=False))
+    # The base32 secret must be readable to check codes (unlike a password):
+    # encrypted like every identifier, so `rotate-key` re-encrypts it too.
+    secret: str = Field(sa_column=Column(EncryptedText("two_factor.secret"), nullable=False))
     created_at: datetime = Field(sa_column=utc_column())
     confirmed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     # The last 30-second step a code was accepted for: a code seen once is

@@ -22,7 +22,6 @@ from sqlmodel import col
 
 from prescripcare.auth.models import RecoveryCode, Role, TwoFactor, User
 from prescripcare.auth.reset import revoke_all_logins
-from prescripcare.auth.secretbox import SecretBox
 from prescripcare.auth.viewer import Viewer
 from prescripcare.errors import AccessDenied, ErrorCode, UserFacingError, not_found
 from prescripcare.settings import Settings
@@ -68,7 +67,6 @@ def _wrong_code(field: str) -> UserFacingError:
 class TwoFactorService:
     def __init__(self, settings: Settings) -> None:
         self.issuer = settings.two_factor_issuer
-        self.box = SecretBox(settings)
 
     async def _row(self, session: AsyncSession, user_id: uuid.UUID) -> TwoFactor | None:
         return (
@@ -78,7 +76,7 @@ class TwoFactorService:
         ).scalar_one_or_none()
 
     def _totp(self, row: TwoFactor) -> pyotp.TOTP:
-        return pyotp.TOTP(self.box.open(row.secret_ciphertext, row.user_id.bytes))
+        return pyotp.TOTP(row.secret)
 
     def _accept_totp(self, row: TwoFactor, code: str, now: datetime) -> bool:
         """True, and the step remembered, for a current code not used before."""
@@ -156,11 +154,10 @@ class TwoFactorService:
                 ErrorCode.INVALID_STATE, "Two-factor authentication is already on.", None
             )
         secret = pyotp.random_base32()
-        sealed = self.box.seal(secret, viewer.user_id.bytes)
         if row is None:
-            session.add(TwoFactor(user_id=viewer.user_id, secret_ciphertext=sealed, created_at=now))
+            session.add(TwoFactor(user_id=viewer.user_id, secret=secret, created_at=now))
         else:
-            row.secret_ciphertext, row.created_at, row.last_used_step = sealed, now, None
+            row.secret, row.created_at, row.last_used_step = secret, now, None
         await session.flush()
         uri = pyotp.TOTP(secret).provisioning_uri(name=viewer.email, issuer_name=self.issuer)
         return Enrollment(secret=secret, otpauth_uri=uri)

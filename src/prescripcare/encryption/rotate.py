@@ -29,6 +29,7 @@ class RotationRefused(Exception):
 class EncryptedColumn:
     table: str
     column: str
+    key: str = "id"  # the row's single uuid primary key column
 
     @property
     def where(self) -> str:
@@ -50,12 +51,13 @@ def encrypted_columns() -> list[EncryptedColumn]:
     without anyone remembering to list it here."""
     import prescripcare.models  # noqa: F401 - registers every table
 
-    return [
-        EncryptedColumn(table.name, column.name)
-        for table in metadata.sorted_tables
-        for column in table.columns
-        if isinstance(column.type, EncryptedText | EncryptedDate)
-    ]
+    found = []
+    for table in metadata.sorted_tables:
+        for column in table.columns:
+            if isinstance(column.type, EncryptedText | EncryptedDate):
+                [key] = table.primary_key.columns  # batches walk one uuid key
+                found.append(EncryptedColumn(table.name, column.name, key.name))
+    return found
 
 
 def _key_id_sql(column: sa.ColumnClause[bytes]) -> sa.ColumnElement[bytes]:
@@ -108,7 +110,7 @@ async def _rotate_column(
     batch_size: int,
     progress: Callable[[str, int], None] | None,
 ) -> int:
-    row_id = sa.column("id", sa.Uuid)
+    row_id = sa.column(c.key, sa.Uuid)
     value = sa.column(c.column, sa.LargeBinary)
     pick = (
         sa.select(row_id, value)
@@ -122,7 +124,8 @@ async def _rotate_column(
     sql = (
         f'UPDATE "{c.table}" AS t SET "{c.column}" = v.new '  # noqa: S608
         "FROM unnest(CAST(:ids AS uuid[]), CAST(:olds AS bytea[]), CAST(:news AS bytea[])) "
-        f'AS v(id, old, new) WHERE t.id = v.id AND t."{c.column}" = v.old RETURNING t.id'
+        f'AS v(id, old, new) WHERE t."{c.key}" = v.id AND t."{c.column}" = v.old '
+        f'RETURNING t."{c.key}"'
     )
     store = sa.text(sql)
     done = 0

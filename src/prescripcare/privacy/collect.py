@@ -35,7 +35,7 @@ REFERENCE_TABLES = frozenset(
 # hash of a password or token is of no use to its owner and of use to a thief.
 # Blind indexes are keyed hashes for lookups: derived data, and a guessing
 # oracle for whoever holds one.
-SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "code_hash", "secret_ciphertext"})
+SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "code_hash", "secret"})
 SECRET_SUFFIXES = ("_blind_index",)
 
 Row = dict[str, Any]
