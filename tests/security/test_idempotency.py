@@ -4,6 +4,7 @@ answer and never records a dose or a prescription twice."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +18,7 @@ from prescripcare.auth.models import Role
 from prescripcare.clock import SettableClock
 from prescripcare.doses.models import DoseRecord
 from prescripcare.drugs.seed import SeedReport
+from prescripcare.encryption.keys import keyring_from_settings
 from prescripcare.graphql.idempotency import IdempotencyStore
 from prescripcare.prescriptions.models import Prescription
 from prescripcare.resources import Resources
@@ -97,6 +99,17 @@ async def test_a_retried_dose_is_recorded_once_and_answered_the_same(
     assert await _count(resources, DoseRecord) == 2
 
 
+async def test_stored_answers_are_encrypted_in_redis(
+    client: httpx.AsyncClient, resources: Resources, doctor: Account, dose_id: str
+) -> None:
+    """The kept answer names the patient's dose; Redis must never see it."""
+    first = await _post(client, doctor, RECORD_DOSE, {"doseId": dose_id, "status": "TAKEN"}, "k1")
+    assert first.json()["data"]["recordDose"]["dose"]["id"] == dose_id
+    [stored] = [k async for k in resources.redis.scan_iter(match=resources.keys.key("idem*"))]
+    raw = base64.b64decode(await resources.redis.get(stored))
+    assert raw and dose_id.encode() not in raw and b"TAKEN" not in raw and b"recordDose" not in raw
+
+
 async def test_a_retried_prescription_is_written_once(
     client: httpx.AsyncClient, resources: Resources, doctor: Account, patient_id: str
 ) -> None:
@@ -171,7 +184,13 @@ async def test_queries_ignore_the_key(client: httpx.AsyncClient, doctor: Account
 async def test_a_copy_still_waiting_when_the_first_runs_long_gets_409(
     resources: Resources,
 ) -> None:
-    store = IdempotencyStore(resources.redis, resources.keys, ttl_seconds=60, wait_seconds=0.2)
+    store = IdempotencyStore(
+        resources.redis,
+        resources.keys,
+        keyring_from_settings(resources.settings),
+        ttl_seconds=60,
+        wait_seconds=0.2,
+    )
     account_id, release = uuid.uuid4(), asyncio.Event()
     runs = 0
 
@@ -196,7 +215,9 @@ async def test_a_copy_still_waiting_when_the_first_runs_long_gets_409(
 
 
 async def test_a_failed_attempt_lets_the_retry_run(resources: Resources) -> None:
-    store = IdempotencyStore(resources.redis, resources.keys, ttl_seconds=60)
+    store = IdempotencyStore(
+        resources.redis, resources.keys, keyring_from_settings(resources.settings), ttl_seconds=60
+    )
     account_id = uuid.uuid4()
     masked = b'{"data": null, "errors": [{"extensions": {"code": "INTERNAL_SERVER_ERROR"}}]}'
 

@@ -12,6 +12,8 @@ variables so the same key cannot be reused for a different request.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import hashlib
 import re
 import time
@@ -23,6 +25,8 @@ import orjson
 from redis.asyncio import Redis
 from starlette.responses import Response
 
+from prescripcare.encryption.envelope import DecryptionError, open_sealed, seal
+from prescripcare.encryption.keys import Keyring
 from prescripcare.errors import TopLevelCode
 from prescripcare.redis import RedisKeys
 
@@ -74,11 +78,16 @@ def _storable(response: Response) -> bool:
     return not any((e.get("extensions") or {}).get("code") in _RETRYABLE_CODES for e in errors)
 
 
+# The envelope binds each ciphertext to where it lives.
+SEALED_AS = "redis.idempotency"
+
+
 class IdempotencyStore:
     def __init__(
         self,
         redis: Redis,
         keys: RedisKeys,
+        keyring: Keyring,
         *,
         ttl_seconds: int,
         lock_seconds: int = 60,
@@ -86,9 +95,25 @@ class IdempotencyStore:
     ) -> None:
         self.redis = redis
         self.keys = keys
+        self.keyring = keyring
         self.ttl_seconds = ttl_seconds
         self.lock_seconds = lock_seconds
         self.wait_seconds = wait_seconds
+
+    def _seal(self, record: dict[str, object]) -> str:
+        # A stored answer may name a patient's medicine: Redis holds it only
+        # encrypted, under the same keys as the database's identifiers
+        # (base64, as the client speaks text).
+        sealed = seal(self.keyring, orjson.dumps(record), SEALED_AS)
+        return base64.b64encode(sealed).decode()
+
+    def _open(self, raw: str | bytes) -> dict[str, Any] | None:
+        try:
+            plain = open_sealed(self.keyring, base64.b64decode(raw), SEALED_AS)
+        except (DecryptionError, binascii.Error):
+            return None  # sealed under a key since retired
+        record: dict[str, Any] = orjson.loads(plain)
+        return record
 
     def _key(self, account: uuid.UUID, key: str) -> str:
         return self.keys.key("idempotency", str(account), hashlib.sha256(key.encode()).hexdigest())
@@ -103,7 +128,7 @@ class IdempotencyStore:
         """Execute once per (account, key); a copy that arrives while the
         first runs waits up to `wait_seconds` for its answer, then gets 409."""
         redis_key = self._key(account, key)
-        pending = orjson.dumps({"state": "pending", "fingerprint": request_fingerprint})
+        pending = self._seal({"state": "pending", "fingerprint": request_fingerprint})
         deadline = time.monotonic() + self.wait_seconds
         while True:
             if await self.redis.set(redis_key, pending, nx=True, ex=self.lock_seconds):
@@ -111,8 +136,8 @@ class IdempotencyStore:
             raw = await self.redis.get(redis_key)
             if raw is None:
                 continue  # the first attempt failed and let go: run this one
-            record = orjson.loads(raw)
-            if record["fingerprint"] != request_fingerprint:
+            record = self._open(raw)
+            if record is None or record["fingerprint"] != request_fingerprint:
                 return error_response(
                     422,
                     TopLevelCode.IDEMPOTENCY_KEY_REUSED,
@@ -155,5 +180,5 @@ class IdempotencyStore:
             "contentType": response.media_type or "application/json",
             "body": bytes(response.body).decode(),
         }
-        await self.redis.set(redis_key, orjson.dumps(record), ex=self.ttl_seconds)
+        await self.redis.set(redis_key, self._seal(record), ex=self.ttl_seconds)
         return response

@@ -27,6 +27,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from prescripcare.auth.viewer import viewer_from_token
+from prescripcare.encryption.keys import keyring_from_settings
 from prescripcare.errors import TopLevelCode
 from prescripcare.graphql import idempotency
 from prescripcare.graphql.context import Context, bearer_token, build_context
@@ -71,7 +72,10 @@ class PrescripCareGraphQL(GraphQL[Context, None]):
             "TrustedTransportWSHandler", (TrustedTransportWSHandler,), {"trusted": self.trusted}
         )
         self.idempotency = IdempotencyStore(
-            resources.redis, resources.keys, ttl_seconds=settings.idempotency_key_hours * 3600
+            resources.redis,
+            resources.keys,
+            keyring_from_settings(settings),
+            ttl_seconds=settings.idempotency_key_hours * 3600,
         )
         self.guard = RequestGuard(
             resources.settings, resources.redis, resources.keys, resources.clock
