@@ -85,7 +85,9 @@ async def _prepare(server_url: str, patients: int, reseed: bool) -> None:
     print(f"seeding {patients} patients ...", flush=True)
     started = time.perf_counter()
     now = datetime.now(UTC)
-    async with open_resources(settings) as resources:
+    # Seeding is a batch job: no API statement timeout (as `prescripcare seed`).
+    batch = settings.model_copy(update={"database_statement_timeout_ms": 0})
+    async with open_resources(batch) as resources:
         clinic = await seed_clinic(resources, patients, now)
     conn = await asyncpg.connect(settings.database_url)
     try:
@@ -113,7 +115,7 @@ def _settings(database_url: str) -> Settings:
 async def _token(settings: Settings) -> str:
     async with open_resources(settings) as resources, resources.sessions() as session:
         user = (
-            await session.execute(select(User).where(User.email == CLINICIAN_EMAIL))
+            await session.execute(select(User).where(User.email_blind_index == CLINICIAN_EMAIL))
         ).scalar_one()
         tokens = await resources.auth.sign_in(session, user, datetime.now(UTC))
         await session.commit()

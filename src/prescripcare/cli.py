@@ -296,7 +296,8 @@ async def _rotate_key(settings: Settings, batch_size: int) -> None:
 
 
 def _blind_index_key(settings: Settings) -> None:
-    from prescripcare.encryption.keys import encode_key, keyring_from_settings
+    from prescripcare.encryption.keyformat import encode_key
+    from prescripcare.encryption.keys import keyring_from_settings
 
     keyring = keyring_from_settings(settings)
     origin = (

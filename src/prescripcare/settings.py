@@ -6,15 +6,15 @@ run with a guessable one: tokens signed with a known key are forged tokens.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from prescripcare.encryption.keyformat import decode_key
 
 # Only ever used in development; production refuses it (see _check_production).
 DEV_JWT_SECRET = "development-only-jwt-secret-do-not-use-in-production"
@@ -220,32 +220,18 @@ class Settings(BaseSettings):
             raise ValueError("must be scheme://host[:port] with no path")
         return value.rstrip("/")
 
-    @field_validator("encryption_key")
+    @field_validator(
+        "encryption_key", "encryption_keys_old", "blind_index_key", "backup_encryption_key"
+    )
     @classmethod
-    def _encryption_key(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is None:
-            return None
-        try:
-            raw = base64.urlsafe_b64decode(value.get_secret_value().encode())
-        except (binascii.Error, ValueError) as exc:
-            raise ValueError("ENCRYPTION_KEY must be URL-safe base64") from exc
-        if len(raw) != 32:
-            raise ValueError("ENCRYPTION_KEY must encode exactly 32 random bytes")
-        return value
-
-    @field_validator("encryption_keys_old", "blind_index_key")
-    @classmethod
-    def _more_keys(cls, value: SecretStr | None) -> SecretStr | None:
+    def _keys(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        """32 random bytes, URL-safe base64; ENCRYPTION_KEYS_OLD lists several."""
         if value is None or not value.get_secret_value().strip():
             return None
+        name = (info.field_name or "key").upper()
         for part in value.get_secret_value().split(","):
             if part.strip():
-                try:
-                    raw = base64.urlsafe_b64decode(part.strip().encode())
-                except (binascii.Error, ValueError) as exc:
-                    raise ValueError("each key must be URL-safe base64") from exc
-                if len(raw) != 32:
-                    raise ValueError("each key must encode exactly 32 random bytes")
+                decode_key(part, name)
         return value
 
     @field_validator(
@@ -261,19 +247,6 @@ class Settings(BaseSettings):
         from prescripcare.ratelimit.rate import Rate
 
         Rate.parse(value)
-        return value
-
-    @field_validator("backup_encryption_key")
-    @classmethod
-    def _backup_key(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is None:
-            return None
-        try:
-            raw = base64.urlsafe_b64decode(value.get_secret_value().encode())
-        except (binascii.Error, ValueError) as exc:
-            raise ValueError("BACKUP_ENCRYPTION_KEY must be URL-safe base64") from exc
-        if len(raw) != 32:
-            raise ValueError("BACKUP_ENCRYPTION_KEY must encode exactly 32 random bytes")
         return value
 
     @model_validator(mode="after")

@@ -15,13 +15,8 @@ from sqlalchemy import text
 
 from prescripcare.db import create_engine, create_session_factory, transaction
 from prescripcare.encryption.envelope import UnknownKeyError
-from prescripcare.encryption.keys import (
-    decode_key,
-    derive_blind_index_key,
-    encode_key,
-    key_id,
-    keyring_from_settings,
-)
+from prescripcare.encryption.keyformat import decode_key, encode_key
+from prescripcare.encryption.keys import derive_blind_index_key, key_id, keyring_from_settings
 from prescripcare.encryption.rotate import RotationRefused, rotate
 from prescripcare.patients.models import Patient
 from prescripcare.resources import Resources

@@ -2,38 +2,37 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-
 import strawberry
 
 from prescripcare.audit.models import AuditAction
 from prescripcare.audit.trail import page_entries
 from prescripcare.audit.types import AuditEntryEdge, AuditEntryType, AuditLogConnection
 from prescripcare.auth.models import Role
-from prescripcare.graphql.errors import bad_input, not_found
+from prescripcare.graphql.errors import not_found
 from prescripcare.graphql.info import Info
-from prescripcare.graphql.pagination import PageInfo, clamp_first
+from prescripcare.graphql.pagination import (
+    PageInfo,
+    clamp_first,
+    invalid_cursor,
+    unwrap_cursor,
+    wrap_cursor,
+)
 from prescripcare.ids import parse_uuid
 
 CURSOR_KIND = "audit"
 
 
 def encode_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"{CURSOR_KIND}:{seq}".encode()).decode().rstrip("=")
+    return wrap_cursor(CURSOR_KIND, str(seq))
 
 
 def decode_cursor(cursor: str | None) -> int | None:
     if cursor is None:
         return None
-    try:
-        text = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
-        kind, _, raw = text.partition(":")
-        if kind == CURSOR_KIND and raw.isdigit():
-            return int(raw)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    raise bad_input("after", "Invalid cursor: use a cursor from a previous page.")
+    payload = unwrap_cursor(CURSOR_KIND, cursor)
+    if payload is None or not payload.isdigit():
+        raise invalid_cursor()
+    return int(payload)
 
 
 @strawberry.type

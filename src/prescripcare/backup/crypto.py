@@ -8,7 +8,6 @@ or reordered file fails to decrypt instead of restoring part of a database.
 
 from __future__ import annotations
 
-import base64
 import os
 import struct
 from collections.abc import Iterator
@@ -16,6 +15,8 @@ from typing import IO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from prescripcare.encryption.keyformat import decode_key
 
 MAGIC = b"PCBACKUP1\n"
 CHUNK = 1 << 20
@@ -26,7 +27,7 @@ class BackupDecryptError(ValueError):
 
 
 def key_from_setting(value: str) -> bytes:
-    return base64.urlsafe_b64decode(value.encode())
+    return decode_key(value, "BACKUP_ENCRYPTION_KEY")
 
 
 def _nonce(file_id: bytes, index: int) -> bytes:

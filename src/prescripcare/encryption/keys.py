@@ -8,8 +8,6 @@ before it is tried.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 from dataclasses import dataclass, field
 
@@ -17,29 +15,11 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from prescripcare.encryption.keyformat import KEY_BYTES, InvalidKeyError, decode_key
 from prescripcare.settings import DEV_ENCRYPTION_KEY, Settings
 
-KEY_BYTES = 32
 KEY_ID_BYTES = 4
 _BLIND_INDEX_INFO = b"prescripcare blind index v1"
-
-
-class InvalidKeyError(ValueError):
-    """A key setting is not 32 bytes of URL-safe base64."""
-
-
-def decode_key(text: str, name: str) -> bytes:
-    try:
-        raw = base64.urlsafe_b64decode(text.strip().encode())
-    except (binascii.Error, ValueError) as exc:
-        raise InvalidKeyError(f"{name} must be URL-safe base64") from exc
-    if len(raw) != KEY_BYTES:
-        raise InvalidKeyError(f"{name} must encode exactly {KEY_BYTES} random bytes")
-    return raw
-
-
-def encode_key(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode()
 
 
 def key_id(raw: bytes) -> bytes:

@@ -7,6 +7,7 @@ import binascii
 import uuid
 
 import strawberry
+from graphql import GraphQLError
 
 from prescripcare.graphql.errors import bad_input
 from prescripcare.ids import parse_uuid
@@ -26,11 +27,29 @@ def clamp_first(first: int | None, *, default: int, maximum: int) -> int:
     return max(1, min(first, maximum))
 
 
+def wrap_cursor(kind: str, payload: str) -> str:
+    """An opaque cursor: `kind:payload`, URL-safe base64 without padding."""
+    return base64.urlsafe_b64encode(f"{kind}:{payload}".encode()).decode().rstrip("=")
+
+
+def unwrap_cursor(kind: str, cursor: str) -> str | None:
+    """The payload of a cursor of this kind, or None for anything else."""
+    try:
+        text = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    prefix, _, payload = text.partition(":")
+    return payload if prefix == kind else None
+
+
+def invalid_cursor(field: str = "after") -> GraphQLError:
+    return bad_input(field, "Invalid cursor: use a cursor from a previous page.")
+
+
 def encode_cursor(kind: str, row_id: uuid.UUID, sort_value: float | None = None) -> str:
     # The cursor names a row (and, for computed orders, the sort key it was
     # seen with), never its values: a patient's name must not travel in URLs.
-    text = f"{kind}:{row_id}" if sort_value is None else f"{kind}:{row_id}:{sort_value!r}"
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+    return wrap_cursor(kind, f"{row_id}" if sort_value is None else f"{row_id}:{sort_value!r}")
 
 
 def decode_cursor_with_value(
@@ -38,14 +57,9 @@ def decode_cursor_with_value(
 ) -> tuple[uuid.UUID, float | None] | None:
     if cursor is None:
         return None
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        text = base64.urlsafe_b64decode(padded.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        text = ""
-    prefix, _, rest = text.partition(":")
-    raw, _, value = rest.partition(":")
-    row_id = parse_uuid(raw) if prefix == kind else None
+    payload = unwrap_cursor(kind, cursor)
+    raw, _, value = (payload or "").partition(":")
+    row_id = parse_uuid(raw) if payload is not None else None
     sort_value: float | None = None
     if value:
         try:
@@ -53,7 +67,7 @@ def decode_cursor_with_value(
         except ValueError:
             row_id = None
     if row_id is None:
-        raise bad_input(field, "Invalid cursor: use a cursor from a previous page.")
+        raise invalid_cursor(field)
     return row_id, sort_value
 
 
