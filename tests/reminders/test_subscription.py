@@ -15,9 +15,11 @@ from prescripcare.app import create_app
 from prescripcare.auth.models import Role
 from prescripcare.clock import SettableClock
 from prescripcare.drugs.seed import SeedReport
+from prescripcare.reminders.subscription import VISIBILITY_RECHECK
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
 from tests.factories import Account, account, patient
+from tests.patients.documents import ADD_TEAM, REMOVE_TEAM
 from tests.prescriptions.documents import PRESCRIBE, RECORD_DOSE, prescription
 from tests.reminders.test_outbox import DUE
 
@@ -141,3 +143,37 @@ def test_an_expired_token_closes_the_socket_with_4403(
         with pytest.raises(WebSocketDisconnect) as closed:
             ws.receive_json()
     assert closed.value.code == 4403
+
+
+@pytest.fixture
+async def team(resources: Resources, setup: dict[str, Any]) -> dict[str, Any]:
+    kept = await patient(resources, setup["doctor"], "Kept", timezone="Europe/London")
+    return {"kept": str(kept), "colleague": await account(resources, Role.CLINICIAN)}
+
+
+def test_access_that_ends_ends_for_an_open_socket(
+    client: TestClient, clock: SettableClock, setup: dict[str, Any], team: dict[str, Any]
+) -> None:
+    """A clinician removed from the care team stops hearing of the patient
+    within VISIBILITY_RECHECK, though their socket and token live on."""
+    doctor, other, kept, colleague = (
+        setup["doctor"],
+        setup["other"],
+        team["kept"],
+        team["colleague"],
+    )
+    theirs = prescribe_and_first_dose(client, doctor, other)["nextDose"]["id"]
+    mine = prescribe_and_first_dose(client, doctor, kept)["nextDose"]["id"]
+    clock.set(DUE)
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        subscribe(ws, doctor.now_token, {})
+        gql(client, doctor, RECORD_DOSE, {"doseId": theirs, "status": "TAKEN"})
+        assert next_event(ws)["dose"]["id"] == theirs  # on the team: heard
+
+        gql(client, doctor, ADD_TEAM, {"patientId": other, "email": colleague.email})
+        gql(client, colleague, REMOVE_TEAM, {"patientId": other, "userId": str(doctor.id)})
+        clock.advance(VISIBILITY_RECHECK)
+        gql(client, colleague, RECORD_DOSE, {"doseId": theirs, "status": "SKIPPED"})
+        gql(client, doctor, RECORD_DOSE, {"doseId": mine, "status": "TAKEN"})
+        # The next event heard is the kept patient's: the other's was withheld.
+        assert next_event(ws)["dose"]["id"] == mine

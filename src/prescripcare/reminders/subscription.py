@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncGenerator
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import strawberry
@@ -14,6 +15,7 @@ from starlette.websockets import WebSocket
 from prescripcare.audit.extension import flush_reads
 from prescripcare.audit.models import AuditAction
 from prescripcare.auth.viewer import Viewer
+from prescripcare.clock import Clock
 from prescripcare.db import SessionFactory
 from prescripcare.doses.types import DoseType
 from prescripcare.graphql.context import Loaders
@@ -64,25 +66,37 @@ class ReminderEventType:
         )
 
 
-class _Visible:
-    """Which patients' events this subscriber may see, checked in SQL once per
-    patient (the same filter as every other read)."""
+# A socket lives long: access that ends (a clinician leaves the care team, a
+# caregiver is unlinked, a break-glass grant expires, a patient is erased)
+# ends for its events within this long, not when the token runs out.
+VISIBILITY_RECHECK = timedelta(seconds=30)
 
-    def __init__(self, sessions: SessionFactory, viewer: Viewer) -> None:
+
+class _Visible:
+    """Which patients' events this subscriber may see: the same SQL filter as
+    every other read, asked again for a patient after VISIBILITY_RECHECK."""
+
+    def __init__(self, sessions: SessionFactory, viewer: Viewer, clock: Clock) -> None:
         self.sessions = sessions
         self.viewer = viewer
-        self.known: dict[uuid.UUID, bool] = {}
+        self.clock = clock
+        self.known: dict[uuid.UUID, tuple[bool, datetime]] = {}
 
     async def allows(self, patient_id: uuid.UUID) -> bool:
-        if patient_id not in self.known:
+        now = self.clock.now()
+        seen = self.known.get(patient_id)
+        if seen is None or now - seen[1] >= VISIBILITY_RECHECK:
+            # Grants are judged at this moment, not when the socket opened.
+            viewer = replace(self.viewer, at=now)
             async with self.sessions() as session:
                 found = await session.scalar(
                     select(col(Patient.id)).where(
-                        col(Patient.id) == patient_id, visible_patients(self.viewer)
+                        col(Patient.id) == patient_id, visible_patients(viewer)
                     )
                 )
-            self.known[patient_id] = found is not None
-        return self.known[patient_id]
+            seen = (found is not None, now)
+            self.known[patient_id] = seen
+        return seen[0]
 
 
 @strawberry.type
@@ -103,7 +117,7 @@ class ReminderSubscription:
         if after is not None and not valid_event_id(after):
             raise bad_input("after", "Invalid event id: use one this subscription sent.")
         only: uuid.UUID | None = None
-        visible = _Visible(ctx.resources.sessions, viewer)
+        visible = _Visible(ctx.resources.sessions, viewer, ctx.resources.clock)
         # Audit: the subscription itself, then each patient's first event
         # delivered (not every event: a day of reminders is one reading).
         delivered: set[uuid.UUID] = set()
