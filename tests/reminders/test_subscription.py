@@ -15,6 +15,7 @@ from prescripcare.app import create_app
 from prescripcare.auth.models import Role
 from prescripcare.clock import SettableClock
 from prescripcare.drugs.seed import SeedReport
+from prescripcare.reminders import subscription
 from prescripcare.reminders.subscription import VISIBILITY_RECHECK
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
@@ -177,3 +178,24 @@ def test_access_that_ends_ends_for_an_open_socket(
         gql(client, doctor, RECORD_DOSE, {"doseId": mine, "status": "TAKEN"})
         # The next event heard is the kept patient's: the other's was withheld.
         assert next_event(ws)["dose"]["id"] == mine
+
+
+def test_an_unexpected_error_reaches_the_socket_masked(
+    client: TestClient, setup: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As over HTTP: the code and the request id, never the exception's words
+    (they may quote a patient's data)."""
+    secret = "row 42 of patient Ann Example"
+
+    async def fail(*_: object) -> None:
+        raise RuntimeError(secret)
+
+    monkeypatch.setattr(subscription, "flush_reads", fail)
+    me = setup["me"]
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        subscribe(ws, me.now_token, {"patientId": str(me.patient_id)})
+        message = ws.receive_json()
+    assert secret not in str(message)
+    [error] = message["payload"]["errors"]
+    assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert error["message"].startswith("Internal server error. Quote request id")
