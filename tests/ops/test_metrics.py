@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from prescripcare.app import create_app
 from prescripcare.auth.models import Role
+from prescripcare.auth.types import UserType
 from prescripcare.db import transaction
 from prescripcare.observability.dbmetrics import classify
 from prescripcare.observability.graphqlmetrics import MAX_OPERATION_NAMES, operation_label
@@ -40,6 +41,27 @@ async def test_a_graphql_request_moves_http_graphql_and_database_metrics(
     assert delta(before, after, 'graphql_operation_duration_seconds_count{operation="WhoAmI"}') == 1
     users = 'database_query_duration_seconds_count{query_type="SELECT",table="users"}'
     assert delta(before, after, users) >= 1
+
+
+async def test_a_masked_internal_error_is_counted(
+    client: httpx.AsyncClient,
+    gql: GraphQLClient,
+    resources: Resources,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Masked failures answer HTTP 200: only this counter (and its alert) sees them."""
+    user = await account(resources, Role.CLINICIAN)
+
+    def fail(_: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(UserType, "from_model", fail)
+    before = await scrape(client)
+    body = await gql.raw(ME, token=user.token)
+    after = await scrape(client)
+    assert body["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert delta(before, after, "prescripcare_graphql_internal_errors_total{}") == 1
+    assert delta(before, after, HTTP_OK) == 1
 
 
 async def test_the_route_label_is_the_template_not_the_raw_path(

@@ -15,6 +15,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from prescripcare.errors import AccessDenied, NotAuthenticated, TopLevelCode
+from prescripcare.observability.metrics import GRAPHQL_INTERNAL_ERRORS
 from prescripcare.requestid import current_request_id
 
 log = logging.getLogger("prescripcare.graphql")
@@ -47,6 +48,7 @@ def present(error: GraphQLError) -> GraphQLError:
             error.extensions = dict(original.extensions)
         return error
     request_id = current_request_id.get()
+    GRAPHQL_INTERNAL_ERRORS.inc()
     log.error("unexpected error in GraphQL execution (request %s)", request_id, exc_info=original)
     sentry_sdk.capture_exception(original)
     return GraphQLError(

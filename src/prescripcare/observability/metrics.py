@@ -25,6 +25,12 @@ GRAPHQL_OPERATION_DURATION = Histogram(
     ["operation"],
     buckets=_LATENCY,
 )
+# A masked failure answers HTTP 200 (GraphQL puts errors in the body), so the
+# 5xx rate never sees it: it is counted here.
+GRAPHQL_INTERNAL_ERRORS = Counter(
+    "prescripcare_graphql_internal_errors",
+    "Unexpected exceptions answered as INTERNAL_SERVER_ERROR (masked).",
+)
 DATABASE_QUERY_DURATION = Histogram(
     "database_query_duration_seconds",
     "SQL statements by verb and first table.",
