@@ -19,6 +19,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+import sentry_sdk
 from asgi_lifespan import LifespanManager
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
@@ -33,6 +34,7 @@ from prescripcare.embedded import EmbeddedServices
 from prescripcare.migrate import upgrade
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
+from tests.providers import SendGridStandIn, SentryStandIn, TwilioStandIn
 
 # A Tuesday in winter: far from any daylight-saving change unless a test moves it.
 START = datetime(2026, 1, 13, 15, 0, tzinfo=UTC)
@@ -221,3 +223,34 @@ def count_statements(resources: Resources) -> Iterator[StatementCounter]:
     event.listen(target, "before_cursor_execute", counter)
     yield counter
     event.remove(target, "before_cursor_execute", counter)
+
+
+# Local stand-ins of the external providers, for their real client libraries.
+
+
+@pytest.fixture
+def twilio() -> Iterator[TwilioStandIn]:
+    standin = TwilioStandIn()
+    standin.server.start()
+    yield standin
+    standin.server.stop()
+
+
+@pytest.fixture
+def sendgrid() -> Iterator[SendGridStandIn]:
+    standin = SendGridStandIn()
+    standin.server.start()
+    yield standin
+    standin.server.stop()
+
+
+@pytest.fixture
+def sentry() -> Iterator[SentryStandIn]:
+    standin = SentryStandIn()
+    standin.server.start()
+    yield standin
+    sentry_sdk.get_client().close()
+    # Back to no client for the rest of the run, without auto-enabled
+    # integrations (Strawberry's would warn on every schema built after).
+    sentry_sdk.init(default_integrations=False, auto_enabling_integrations=False)
+    standin.server.stop()
