@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.applications import Starlette
 
 from prescripcare.app import create_app, resources_of
+from prescripcare.auth.models import Role
 from prescripcare.clock import SettableClock
 from prescripcare.db import create_engine, metadata, transaction
 from prescripcare.drugs.seed import SeedReport, load_seed
@@ -34,6 +35,7 @@ from prescripcare.embedded import EmbeddedServices
 from prescripcare.migrate import upgrade
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
+from tests.factories import Account, account, patient
 from tests.providers import SendGridStandIn, SentryStandIn, TwilioStandIn
 
 # A Tuesday in winter: far from any daylight-saving change unless a test moves it.
@@ -170,10 +172,14 @@ async def reset_audit_log(conn: AsyncConnection) -> None:
             await conn.execute(text(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {trigger}"))
 
 
+def asgi_client(app: Starlette, base_url: str = "http://testserver") -> httpx.AsyncClient:
+    """An HTTP client calling `app` in process (use it with `async with`)."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url)
+
+
 @pytest.fixture
 async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    async with asgi_client(app) as c:
         yield c
 
 
@@ -204,6 +210,18 @@ class GraphQLClient:
 @pytest.fixture
 def gql(client: httpx.AsyncClient) -> GraphQLClient:
     return GraphQLClient(client)
+
+
+@pytest.fixture
+async def doctor(resources: Resources, catalog: SeedReport) -> Account:
+    """A clinician, with the drug catalog loaded to prescribe from."""
+    return await account(resources, Role.CLINICIAN)
+
+
+@pytest.fixture
+async def patient_id(resources: Resources, doctor: Account) -> str:
+    """The doctor's patient Grace, in New York."""
+    return str(await patient(resources, doctor, "Grace Hopper", timezone="America/New_York"))
 
 
 class StatementCounter:

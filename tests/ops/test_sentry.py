@@ -8,7 +8,6 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 import sentry_sdk
 from asgi_lifespan import LifespanManager
@@ -22,7 +21,7 @@ from prescripcare.patients import service
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
 from prescripcare.worker import build_worker
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, asgi_client
 from tests.factories import account
 from tests.patients.documents import CREATE_PATIENT
 from tests.providers import SentryStandIn
@@ -54,8 +53,7 @@ async def test_an_unexpected_error_reaches_sentry_without_patient_data(
     monkeypatch.setattr(service, "create_patient", broken)
     res = resources_of(sentry_app)
     doctor = await account(res, Role.CLINICIAN)
-    transport = httpx.ASGITransport(app=sentry_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+    async with asgi_client(sentry_app, "http://t") as http:
         body = await GraphQLClient(http).raw(
             CREATE_PATIENT,
             {

@@ -17,6 +17,7 @@ from prescripcare.auth.types import UserType
 from prescripcare.clock import SettableClock
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
+from tests.conftest import asgi_client
 from tests.factories import account
 from tests.providers import SentryStandIn
 
@@ -30,10 +31,8 @@ async def production_with_sentry(
     dsn = sentry.dsn(1)
     settings = migrated.model_copy(update={"prescripcare_env": "production", "sentry_dsn": dsn})
     app = create_app(settings, clock=clock)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            yield c
+    async with app.router.lifespan_context(app), asgi_client(app) as c:
+        yield c
 
 
 def _explode(*args: object, **kwargs: object) -> UserType:
