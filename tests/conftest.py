@@ -248,27 +248,21 @@ def count_statements(resources: Resources) -> Iterator[StatementCounter]:
 
 @pytest.fixture
 def twilio() -> Iterator[TwilioStandIn]:
-    standin = TwilioStandIn()
-    standin.server.start()
-    yield standin
-    standin.server.stop()
+    with TwilioStandIn() as standin:
+        yield standin
 
 
 @pytest.fixture
 def sendgrid() -> Iterator[SendGridStandIn]:
-    standin = SendGridStandIn()
-    standin.server.start()
-    yield standin
-    standin.server.stop()
+    with SendGridStandIn() as standin:
+        yield standin
 
 
 @pytest.fixture
 def sentry() -> Iterator[SentryStandIn]:
-    standin = SentryStandIn()
-    standin.server.start()
-    yield standin
-    sentry_sdk.get_client().close()
-    # Back to no client for the rest of the run, without auto-enabled
-    # integrations (Strawberry's would warn on every schema built after).
-    sentry_sdk.init(default_integrations=False, auto_enabling_integrations=False)
-    standin.server.stop()
+    with SentryStandIn() as standin:
+        yield standin
+        sentry_sdk.get_client().close()
+        # Back to no client for the rest of the run, without auto-enabled
+        # integrations (Strawberry's would warn on every schema built after).
+        sentry_sdk.init(default_integrations=False, auto_enabling_integrations=False)

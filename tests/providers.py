@@ -10,7 +10,7 @@ import gzip
 import json
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from pydantic import SecretStr
 from starlette.applications import Starlette
@@ -25,6 +25,19 @@ TWILIO_SID, TWILIO_TOKEN, TWILIO_FROM = "AC" + "0" * 32, "twilio-test-token", "+
 SENDGRID_KEY = "SG.test-key"
 
 
+class Served:
+    """A stand-in is served while its `with` block runs."""
+
+    server: LocalServer
+
+    def __enter__(self) -> Self:
+        self.server.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.stop()
+
+
 @dataclass
 class Planned:
     """The next answers, in order; when none is left, success."""
@@ -35,7 +48,7 @@ class Planned:
         return self.answers.pop(0) if self.answers else None
 
 
-class TwilioStandIn:
+class TwilioStandIn(Served):
     def __init__(self, account_sid: str = TWILIO_SID, auth_token: str = TWILIO_TOKEN) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
@@ -111,7 +124,7 @@ class TwilioStandIn:
         )
 
 
-class SendGridStandIn:
+class SendGridStandIn(Served):
     def __init__(self, api_key: str = SENDGRID_KEY) -> None:
         self.api_key = api_key
         self.plan = Planned()
@@ -141,7 +154,7 @@ class SendGridStandIn:
         return Response(status_code=202, headers={"X-Message-Id": uuid.uuid4().hex[:22]})
 
 
-class SentryStandIn:
+class SentryStandIn(Served):
     """Accepts the SDK's envelopes as sentry.io would and keeps them."""
 
     def __init__(self) -> None:
