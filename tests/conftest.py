@@ -19,6 +19,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+import sentry_sdk
 from asgi_lifespan import LifespanManager
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
@@ -26,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.applications import Starlette
 
 from prescripcare.app import create_app, resources_of
+from prescripcare.auth.models import Role
 from prescripcare.clock import SettableClock
 from prescripcare.db import create_engine, metadata, transaction
 from prescripcare.drugs.seed import SeedReport, load_seed
@@ -33,6 +35,8 @@ from prescripcare.embedded import EmbeddedServices
 from prescripcare.migrate import upgrade
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
+from tests.factories import Account, account, patient
+from tests.providers import SendGridStandIn, SentryStandIn, TwilioStandIn
 
 # A Tuesday in winter: far from any daylight-saving change unless a test moves it.
 START = datetime(2026, 1, 13, 15, 0, tzinfo=UTC)
@@ -168,10 +172,14 @@ async def reset_audit_log(conn: AsyncConnection) -> None:
             await conn.execute(text(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {trigger}"))
 
 
+def asgi_client(app: Starlette, base_url: str = "http://testserver") -> httpx.AsyncClient:
+    """An HTTP client calling `app` in process (use it with `async with`)."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url)
+
+
 @pytest.fixture
 async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    async with asgi_client(app) as c:
         yield c
 
 
@@ -204,6 +212,18 @@ def gql(client: httpx.AsyncClient) -> GraphQLClient:
     return GraphQLClient(client)
 
 
+@pytest.fixture
+async def doctor(resources: Resources, catalog: SeedReport) -> Account:
+    """A clinician, with the drug catalog loaded to prescribe from."""
+    return await account(resources, Role.CLINICIAN)
+
+
+@pytest.fixture
+async def patient_id(resources: Resources, doctor: Account) -> str:
+    """The doctor's patient Grace, in New York."""
+    return str(await patient(resources, doctor, "Grace Hopper", timezone="America/New_York"))
+
+
 class StatementCounter:
     def __init__(self) -> None:
         self.count = 0
@@ -221,3 +241,28 @@ def count_statements(resources: Resources) -> Iterator[StatementCounter]:
     event.listen(target, "before_cursor_execute", counter)
     yield counter
     event.remove(target, "before_cursor_execute", counter)
+
+
+# Local stand-ins of the external providers, for their real client libraries.
+
+
+@pytest.fixture
+def twilio() -> Iterator[TwilioStandIn]:
+    with TwilioStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture
+def sendgrid() -> Iterator[SendGridStandIn]:
+    with SendGridStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture
+def sentry() -> Iterator[SentryStandIn]:
+    with SentryStandIn() as standin:
+        yield standin
+        sentry_sdk.get_client().close()
+        # Back to no client for the rest of the run, without auto-enabled
+        # integrations (Strawberry's would warn on every schema built after).
+        sentry_sdk.init(default_integrations=False, auto_enabling_integrations=False)

@@ -3,12 +3,13 @@ in a thread of the test process, on a free loopback port."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 
 import uvicorn
 from starlette.types import ASGIApp
+
+from tests.processes import free_port
 
 
 class LocalServer:
@@ -18,9 +19,7 @@ class LocalServer:
         self._server: uvicorn.Server | None = None
 
     def start(self) -> str:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+        port = free_port()
         config = uvicorn.Config(self.app, host="127.0.0.1", port=port, log_level="warning")
         self._server = uvicorn.Server(config)
         threading.Thread(target=self._server.run, daemon=True).start()

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,22 +19,7 @@ from prescripcare.demo import CLINICIAN, LOGINS
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
 from tests.drugs.catalog_state import scratch_catalog  # noqa: F401
-
-CLI = [sys.executable, "-m", "prescripcare.cli"]
-
-
-def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(
-        DATABASE_URL=settings.database_url or "",
-        REDIS_URL=settings.redis_url or "",
-        REDIS_PREFIX=settings.redis_prefix,
-        ARGON2_TIME_COST="1",
-        ARGON2_MEMORY_KIB="1024",
-        ARGON2_PARALLELISM="1",
-        **extra,
-    )
-    return env
+from tests.processes import CLI, cli_env, free_port
 
 
 def run(
@@ -133,16 +116,10 @@ def test_production_refuses_to_start_without_secrets(migrated: Settings, tmp_pat
     assert "JWT_SECRET is required" in done.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_dev_runs_the_whole_product_on_embedded_services(tmp_path: Path) -> None:
     """`prescripcare dev` with no DATABASE_URL or REDIS_URL: embedded servers,
     migrations, demo data, GraphiQL; Ctrl-C stops all of it."""
-    port = _free_port()
+    port = free_port()
     env = {
         k: v
         for k, v in os.environ.items()

@@ -10,7 +10,7 @@ from prescripcare.app import create_app
 from prescripcare.auth.models import Role
 from prescripcare.patients.loaders import PatientByIdLoader
 from prescripcare.settings import Settings
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, asgi_client
 from tests.factories import account, patient
 
 
@@ -31,10 +31,8 @@ async def test_ready_is_503_when_a_dependency_is_down(migrated: Settings, broken
             update={"database_url": url.rsplit("/", 1)[0] + "/no_such_database"}
         )
     app = create_app(settings)
-    async with LifespanManager(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            response = await client.get("/ready")
+    async with LifespanManager(app), asgi_client(app, "http://t") as client:
+        response = await client.get("/ready")
     assert response.status_code == 503
     assert response.json()["checks"][broken] == "unreachable"
 

@@ -4,6 +4,7 @@ has its entry, a refused or rolled-back one has none."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from prescripcare.audit.models import AuditAction
 from prescripcare.audit.service import record
@@ -71,24 +72,7 @@ async def test_an_entry_rolls_back_with_its_write(resources: Resources) -> None:
     pid = await patient(resources, doctor, "Rolled back")
     before = await actions(resources, pid)
 
-    async def failing_write() -> None:
-        async with transaction(resources.sessions) as session:
-            await record(
-                session,
-                doctor.viewer,
-                AuditAction.PATIENT_UPDATED,
-                "Patient",
-                pid,
-                pid,
-                resources.clock.now(),
-            )
-            raise RuntimeError("the write failed after its entry was added")
-
-    with pytest.raises(RuntimeError):
-        await failing_write()
-    assert await actions(resources, pid) == before
-    # The chain is unharmed: the next entry follows the last committed one.
-    async with transaction(resources.sessions) as session:
+    async def record_update(session: AsyncSession) -> None:
         await record(
             session,
             doctor.viewer,
@@ -98,6 +82,18 @@ async def test_an_entry_rolls_back_with_its_write(resources: Resources) -> None:
             pid,
             resources.clock.now(),
         )
+
+    async def failing_write() -> None:
+        async with transaction(resources.sessions) as session:
+            await record_update(session)
+            raise RuntimeError("the write failed after its entry was added")
+
+    with pytest.raises(RuntimeError):
+        await failing_write()
+    assert await actions(resources, pid) == before
+    # The chain is unharmed: the next entry follows the last committed one.
+    async with transaction(resources.sessions) as session:
+        await record_update(session)
     rows = await log_rows(resources)
     assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
 

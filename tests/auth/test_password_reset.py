@@ -4,7 +4,7 @@ stand-in: one-time, expiring, no account enumeration, every login ended."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -21,9 +21,8 @@ from prescripcare.settings import Settings
 from tests.auth.documents import LOGIN, ME, REFRESH
 from tests.auth.limited import client_from, custom_app
 from tests.factories import PASSWORD, Account, account
-from tests.reminders.provider_standins import SendGridStandIn
+from tests.providers import SENDGRID_KEY, SendGridStandIn
 
-KEY = "SG.reset-test-key"
 NEW_PASSWORD = "a brand new and long passphrase"
 
 REQUEST = """
@@ -37,21 +36,13 @@ mutation Reset($token: String!, $newPassword: String!) {
 
 
 @pytest.fixture
-def sendgrid() -> Iterator[SendGridStandIn]:
-    server = SendGridStandIn(KEY)
-    server.server.start()
-    yield server
-    server.server.stop()
-
-
-@pytest.fixture
 async def mailing_app(
     app: Starlette, migrated: Settings, clock: SettableClock, sendgrid: SendGridStandIn
 ) -> AsyncIterator[Starlette]:
     async with custom_app(
         migrated,
         clock,
-        sendgrid_api_key=SecretStr(KEY),
+        sendgrid_api_key=SecretStr(SENDGRID_KEY),
         sendgrid_from_email="accounts@prescripcare.example",
         sendgrid_api_url=sendgrid.server.url,
     ) as application:
@@ -188,7 +179,7 @@ async def test_reset_requests_are_rate_limited_per_address(
         migrated,
         clock,
         rate_limit_enabled=True,
-        sendgrid_api_key=SecretStr(KEY),
+        sendgrid_api_key=SecretStr(SENDGRID_KEY),
         sendgrid_from_email="accounts@prescripcare.example",
         sendgrid_api_url=sendgrid.server.url,
     ) as limited:

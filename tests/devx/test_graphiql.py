@@ -27,6 +27,7 @@ from prescripcare.demo import CLINICIAN
 from prescripcare.graphiql_assets import AssetFetchError, fetch_assets
 from prescripcare.graphql.graphiql import ASSETS, CDN, Asset
 from prescripcare.settings import Settings
+from tests.conftest import asgi_client
 from tests.standin import LocalServer
 
 SCRIPT = b"window.Demo = 1;\n"
@@ -134,10 +135,8 @@ def test_the_command_reports_an_unreachable_registry(tmp_path: Path) -> None:
 
 async def _client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
-    async with LifespanManager(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            yield client
+    async with LifespanManager(app), asgi_client(app, "http://t") as client:
+        yield client
 
 
 @pytest.fixture

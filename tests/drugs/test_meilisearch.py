@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 
-import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from pydantic import SecretStr
@@ -18,7 +17,7 @@ from prescripcare.drugs.search.meili import MeiliDrugSearch
 from prescripcare.drugs.seed import SeedReport
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, asgi_client
 from tests.drugs.documents import DRUG_SEARCH
 from tests.drugs.meili_standin import MeiliStandIn
 from tests.factories import Account
@@ -73,8 +72,7 @@ async def meili_gql(
         assert res.drug_search.name == "meilisearch"
         async with res.sessions() as session:
             await res.drug_search.sync(session)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        async with asgi_client(app, "http://t") as http:
             yield GraphQLClient(http)
 
 

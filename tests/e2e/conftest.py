@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from prescripcare.settings import Settings
-from tests.e2e.live import running_api
+from tests.e2e.live import HERE
+from tests.processes import running_api
 
 ROOT = Path(__file__).resolve().parents[2]
 # Where `prescripcare graphiql-assets` puts GraphiQL's files by default
@@ -20,6 +21,7 @@ def live_api(migrated: Settings) -> Iterator[str]:
     """One API process for the e2e modules that need a network server."""
     with running_api(
         migrated,
+        HERE,
         GRAPHQL_WS_INIT_TIMEOUT_SECONDS=str(WS_INIT_TIMEOUT_SECONDS),
         GRAPHIQL_ASSETS_DIR=str(GRAPHIQL_ASSETS),
     ) as url:

@@ -7,20 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import jwt
-import pytest
-from pydantic import SecretStr
 
 from prescripcare.auth.models import Role
 from prescripcare.db import transaction
@@ -28,32 +19,14 @@ from prescripcare.reminders.service import queue_due
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
 from prescripcare.worker import build_worker
+from tests.e2e.live import HERE, needs_node
 from tests.factories import account, patient
 from tests.prescriptions.documents import RECORD_DOSE
+from tests.processes import free_port, serve, stop, wait_healthy
+from tests.providers import TwilioStandIn
 from tests.reminders.due import sms_doses_due
-from tests.reminders.provider_standins import TwilioStandIn
 
-HERE = Path(__file__).parent
-SID, TOKEN, FROM = "AC" + "2" * 32, "e2e-test-token", "+15005550006"
-
-pytestmark = pytest.mark.skipif(
-    not (HERE / "node_modules" / "graphql-ws").exists() or shutil.which("node") is None,
-    reason="needs node and `npm install --prefix tests/e2e` (scripts/test does it)",
-)
-
-
-@pytest.fixture
-def twilio() -> Iterator[TwilioStandIn]:
-    server = TwilioStandIn(SID, TOKEN)
-    server.server.start()
-    yield server
-    server.server.stop()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+pytestmark = needs_node("graphql-ws")
 
 
 async def _two_due_doses(res: Resources, patient_id: uuid.UUID) -> list[uuid.UUID]:
@@ -64,19 +37,6 @@ async def _two_due_doses(res: Resources, patient_id: uuid.UUID) -> list[uuid.UUI
         doses = await sms_doses_due(session, now, 2, timedelta(minutes=2), patient_id=patient_id)
         assert await queue_due(session, now, timedelta(hours=1), ["SMS"]) == 2
     return doses
-
-
-async def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
-    async with httpx.AsyncClient() as http:
-        for _ in range(300):
-            assert process.poll() is None, "an API process stopped by itself"
-            try:
-                if (await http.get(f"{url}/health")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
-    raise AssertionError(f"{url} never became healthy")
 
 
 async def test_a_dashboard_on_one_replica_sees_events_from_another_and_the_worker(
@@ -92,30 +52,13 @@ async def test_a_dashboard_on_one_replica_sees_events_from_another_and_the_worke
     )
     taken_dose, reminded_dose = await _two_due_doses(resources, patient_id)
 
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(
-        PRESCRIPCARE_ENV="development",
-        DATABASE_URL=migrated.database_url or "",
-        REDIS_URL=migrated.redis_url or "",
-        REDIS_PREFIX=migrated.redis_prefix,
-        JWT_SECRET=migrated.jwt_secret.get_secret_value() if migrated.jwt_secret else "",
-    )
-    ports = [_free_port(), _free_port()]
-    apis = [
-        subprocess.Popen(  # noqa: ASYNC220 - real replicas, stopped below
-            [sys.executable, "-m", "prescripcare.cli", "serve", "--port", str(port)],
-            env=env,
-            cwd=HERE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for port in ports
-    ]
+    ports = [free_port(), free_port()]
+    apis = [serve(migrated, port, HERE) for port in ports]
     subscriber: asyncio.subprocess.Process | None = None
     try:
         urls = [f"http://127.0.0.1:{port}" for port in ports]
         for url, process in zip(urls, apis, strict=True):
-            await _wait_healthy(url, process)
+            await asyncio.to_thread(wait_healthy, url, process)
         subscriber = await asyncio.create_subprocess_exec(
             "node",
             str(HERE / "subscribe.mjs"),
@@ -143,15 +86,7 @@ async def test_a_dashboard_on_one_replica_sees_events_from_another_and_the_worke
         body = response.json()
         assert not body.get("errors") and not body["data"]["recordDose"]["errors"], body
 
-        worker_settings = migrated.model_copy(
-            update={
-                "twilio_account_sid": SID,
-                "twilio_auth_token": SecretStr(TOKEN),
-                "twilio_from_number": FROM,
-                "twilio_api_url": twilio.server.url,
-            }
-        )
-        worker = build_worker(worker_settings, burst=True, handle_signals=False)
+        worker = build_worker(twilio.configure(migrated), burst=True, handle_signals=False)
         try:
             await worker.async_run()
         finally:
@@ -170,9 +105,4 @@ async def test_a_dashboard_on_one_replica_sees_events_from_another_and_the_worke
         if subscriber is not None and subscriber.returncode is None:
             subscriber.kill()
         for process in apis:
-            process.terminate()
-        for process in apis:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop(process)

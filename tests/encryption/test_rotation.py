@@ -23,7 +23,7 @@ from prescripcare.resources import Resources
 from prescripcare.settings import DEV_ENCRYPTION_KEY, Settings
 from tests.encryption.conftest import BIRTH, PHONE, Record
 from tests.factories import PASSWORD
-from tests.test_cli import CLI, cli_env
+from tests.processes import CLI, cli_env
 
 KEY_A = DEV_ENCRYPTION_KEY  # the suite's application writes under the dev key
 KEY_B = encode_key(os.urandom(32))

@@ -34,7 +34,7 @@ from prescripcare.settings import Settings
 from tests.conftest import GraphQLClient
 from tests.factories import account, patient
 from tests.prescriptions.documents import PRESCRIBE, prescription
-from tests.test_cli import cli_env
+from tests.processes import cli_env
 
 KEY = base64.urlsafe_b64encode(os.urandom(32)).decode()
 

@@ -21,7 +21,7 @@ from prescripcare.reminders.channels import ConsoleChannel
 from prescripcare.reminders.service import RetryPolicy, queue_due, send_ready
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, asgi_client
 from tests.factories import account
 from tests.ops.scrape import delta, scrape
 from tests.reminders.due import sms_doses_due
@@ -154,10 +154,8 @@ async def production_client(migrated: Settings) -> AsyncIterator[httpx.AsyncClie
         }
     )
     app = create_app(settings)
-    async with LifespanManager(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            yield c
+    async with LifespanManager(app), asgi_client(app) as c:
+        yield c
 
 
 async def test_production_metrics_need_the_token(production_client: httpx.AsyncClient) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from prescripcare.db import create_engine
 from prescripcare.settings import Settings, SettingsError, load_settings
-from tests.test_cli import cli_env
+from tests.processes import cli_env
 
 
 async def test_pool_bounds_and_statement_timeout_apply(migrated: Settings) -> None:

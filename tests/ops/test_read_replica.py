@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from sqlalchemy import event, text
@@ -17,7 +16,7 @@ from starlette.applications import Starlette
 from prescripcare.app import create_app, resources_of
 from prescripcare.auth.models import Role
 from prescripcare.settings import Settings
-from tests.conftest import GraphQLClient, StatementCounter
+from tests.conftest import GraphQLClient, StatementCounter, asgi_client
 from tests.factories import account, patient
 from tests.patients.documents import UPDATE_PATIENT
 
@@ -51,8 +50,7 @@ async def test_queries_read_from_the_replica_and_mutations_from_the_primary(
     doctor = await account(res, Role.CLINICIAN)
     pid = await patient(res, doctor, "Replica Reader")
     on_replica, on_primary = _counting(res.read_engine), _counting(res.engine)
-    transport = httpx.ASGITransport(app=replica_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+    async with asgi_client(replica_app, "http://t") as http:
         gql = GraphQLClient(http)
         found = await gql.data(PATIENT, {"id": str(pid)}, token=doctor.token)
         assert found["patient"]["name"] == "Replica Reader"

@@ -17,20 +17,16 @@ from asgi_lifespan import LifespanManager
 
 from prescripcare.app import create_app
 from prescripcare.settings import Settings
+from tests.conftest import asgi_client
+from tests.processes import free_port
 
 REDIS_SERVER = shutil.which("redis-server")
 pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="needs a redis-server binary")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class OwnRedis:
     def __init__(self, directory: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.directory = directory
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -79,10 +75,8 @@ def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
 async def http(migrated: Settings, own_redis: OwnRedis) -> AsyncIterator[httpx.AsyncClient]:
     settings = migrated.model_copy(update={"redis_url": f"redis://127.0.0.1:{own_redis.port}/0"})
     app = create_app(settings)
-    async with LifespanManager(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            yield client
+    async with LifespanManager(app), asgi_client(app, "http://t") as client:
+        yield client
 
 
 async def _ready(http: httpx.AsyncClient, expected: int) -> httpx.Response:
@@ -113,9 +107,7 @@ async def test_a_database_behind_the_migrations_is_not_ready(
     migrated: Settings, empty_database: str
 ) -> None:
     app = create_app(migrated.model_copy(update={"database_url": empty_database}))
-    async with LifespanManager(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            response = await client.get("/ready")
+    async with LifespanManager(app), asgi_client(app, "http://t") as client:
+        response = await client.get("/ready")
     assert response.status_code == 503
     assert response.json()["checks"]["postgres"] == "not migrated"

@@ -4,19 +4,14 @@ local stand-in of Sentry's ingest endpoint."""
 
 from __future__ import annotations
 
-import gzip
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 import sentry_sdk
 from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from prescripcare import worker as worker_module
 from prescripcare.app import create_app
@@ -26,56 +21,19 @@ from prescripcare.patients import service
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
 from prescripcare.worker import build_worker
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, asgi_client
 from tests.factories import account
 from tests.patients.documents import CREATE_PATIENT
-from tests.standin import LocalServer
+from tests.providers import SentryStandIn
 
 NAME = "Octavia Marchbanks-Fennimore"
 PHONE = "+1 202-555-0166"
 EMAIL = "octavia.fennimore@example.org"
 
 
-class SentryStandIn:
-    def __init__(self) -> None:
-        self.envelopes: list[bytes] = []
-
-        async def envelope(request: Request) -> JSONResponse:
-            body = await request.body()
-            if request.headers.get("content-encoding") == "gzip":
-                body = gzip.decompress(body)
-            self.envelopes.append(body)
-            return JSONResponse({})
-
-        self.server = LocalServer(
-            Starlette(routes=[Route("/api/{project}/envelope/", envelope, methods=["POST"])])
-        )
-
-    def events(self) -> list[dict[str, Any]]:
-        found = []
-        for raw in self.envelopes:
-            for line in raw.splitlines():
-                item = json.loads(line) if line.startswith(b"{") else None
-                if isinstance(item, dict) and "exception" in item:
-                    found.append(item)
-        return found
-
-
-@pytest.fixture
-def sentry() -> Iterator[SentryStandIn]:
-    standin = SentryStandIn()
-    standin.server.start()
-    yield standin
-    sentry_sdk.get_client().close()
-    # Back to no client for the rest of the run, without auto-enabled
-    # integrations (Strawberry's would warn on every schema built after).
-    sentry_sdk.init(default_integrations=False, auto_enabling_integrations=False)
-    standin.server.stop()
-
-
 @pytest.fixture
 async def sentry_app(migrated: Settings, sentry: SentryStandIn) -> AsyncIterator[Starlette]:
-    dsn = sentry.server.url.replace("http://", "http://publickey@") + "/42"
+    dsn = sentry.dsn(42)
     app = create_app(migrated.model_copy(update={"sentry_dsn": dsn}))
     async with LifespanManager(app):
         yield app
@@ -95,8 +53,7 @@ async def test_an_unexpected_error_reaches_sentry_without_patient_data(
     monkeypatch.setattr(service, "create_patient", broken)
     res = resources_of(sentry_app)
     doctor = await account(res, Role.CLINICIAN)
-    transport = httpx.ASGITransport(app=sentry_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+    async with asgi_client(sentry_app, "http://t") as http:
         body = await GraphQLClient(http).raw(
             CREATE_PATIENT,
             {
@@ -159,7 +116,7 @@ async def test_a_failing_worker_job_reaches_sentry(
         raise RuntimeError(f"missed dose of {NAME}")
 
     monkeypatch.setattr(worker_module, "mark_missed", broken)
-    dsn = sentry.server.url.replace("http://", "http://publickey@") + "/42"
+    dsn = sentry.dsn(42)
     settings = migrated.model_copy(
         update={"sentry_dsn": dsn, "redis_prefix": f"{migrated.redis_prefix}-sentry"}
     )

@@ -7,7 +7,6 @@ import asyncio
 import json
 import signal
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,21 +21,7 @@ from prescripcare.resources import Resources
 from prescripcare.settings import Settings
 from tests.factories import account
 from tests.ops.scrape import scrape
-from tests.ops.test_readiness import _free_port
-from tests.test_cli import cli_env
-
-
-async def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
-    async with httpx.AsyncClient() as http:
-        for _ in range(300):
-            assert process.poll() is None, "the API stopped by itself"
-            try:
-                if (await http.get(f"{url}/health")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
-    raise AssertionError("the API never became healthy")
+from tests.processes import free_port, kill, serve, wait_healthy
 
 
 async def _refused(port: int) -> bool:
@@ -48,20 +33,6 @@ async def _refused(port: int) -> bool:
     return False
 
 
-def _serve(settings: Settings, port: int, cwd: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "prescripcare.cli", "serve", "--port", str(port)],
-        env=cli_env(
-            settings,
-            PRESCRIPCARE_ENV="development",
-            JWT_SECRET=settings.jwt_secret.get_secret_value() if settings.jwt_secret else "",
-        ),
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-
-
 async def test_sigterm_closes_subscriptions_with_service_restart(
     migrated: Settings, resources: Resources, tmp_path: Path
 ) -> None:
@@ -69,10 +40,10 @@ async def test_sigterm_closes_subscriptions_with_service_restart(
     family = resources.tokens.decode(doctor.token, resources.clock.now()).family_id
     # The API process checks expiry on the real clock, not the suite's.
     token = resources.tokens.issue(doctor.id, Role.CLINICIAN, family, datetime.now(UTC))
-    port = _free_port()
-    process = _serve(migrated, port, tmp_path)
+    port = free_port()
+    process = serve(migrated, port, tmp_path, stderr=subprocess.PIPE)
     try:
-        await _wait_healthy(f"http://127.0.0.1:{port}", process)
+        await asyncio.to_thread(wait_healthy, f"http://127.0.0.1:{port}", process)
         async with connect(
             f"ws://127.0.0.1:{port}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]
         ) as ws:
@@ -100,18 +71,16 @@ async def test_sigterm_closes_subscriptions_with_service_restart(
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 1012
         assert await asyncio.to_thread(process.wait, 30) == 0
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        kill(process)
 
 
 async def test_sigterm_lets_a_request_in_flight_finish_and_exits_zero(
     migrated: Settings, tmp_path: Path
 ) -> None:
-    port = _free_port()
-    process = _serve(migrated, port, tmp_path)
+    port = free_port()
+    process = serve(migrated, port, tmp_path, stderr=subprocess.PIPE)
     try:
-        await _wait_healthy(f"http://127.0.0.1:{port}", process)
+        await asyncio.to_thread(wait_healthy, f"http://127.0.0.1:{port}", process)
         body = json.dumps({"query": "{ __typename }"}).encode()
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(
@@ -140,6 +109,4 @@ async def test_sigterm_lets_a_request_in_flight_finish_and_exits_zero(
         exit_code = await asyncio.to_thread(process.wait, 30)
         assert exit_code == 0, process.stderr.read() if process.stderr else b""
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        kill(process)

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import subprocess
-import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,53 +19,30 @@ from prescripcare.reminders.service import RetryPolicy, queue_due, send_ready
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
 from tests.ops.scrape import scrape
-from tests.ops.test_readiness import _free_port
+from tests.processes import cli_env, free_port, kill, start, wait_until
+from tests.providers import TwilioStandIn
 from tests.reminders.due import sms_doses_due
-from tests.reminders.provider_standins import TwilioStandIn
 from tests.reminders.test_worker_crash import _count
-from tests.test_cli import cli_env
 
-SID, TOKEN, FROM = "AC" + "3" * 32, "drain-test-token", "+15005550006"
 COUNT = 200
 
 
-@pytest.fixture
-def slow_twilio() -> Iterator[TwilioStandIn]:
-    server = TwilioStandIn(SID, TOKEN)
-    server.delay = 0.01
-    server.server.start()
-    yield server
-    server.server.stop()
-
-
 async def test_sigterm_lets_the_worker_finish_its_claimed_sends(
-    resources: Resources, migrated: Settings, catalog: object, slow_twilio: TwilioStandIn
+    resources: Resources, migrated: Settings, catalog: object, twilio: TwilioStandIn
 ) -> None:
+    twilio.delay = 0.01
     now = datetime.now(UTC)
     async with transaction(resources.sessions) as session:
         await sms_doses_due(session, now, COUNT, timedelta(seconds=3))
         assert await queue_due(session, now, timedelta(hours=1), ["SMS"]) == COUNT
-    env = cli_env(
-        migrated,
-        TWILIO_ACCOUNT_SID=SID,
-        TWILIO_AUTH_TOKEN=TOKEN,
-        TWILIO_FROM_NUMBER=FROM,
-        TWILIO_API_URL=slow_twilio.server.url,
-        METRICS_PORT=str(metrics_port := _free_port()),
-    )
-    worker = subprocess.Popen(  # noqa: ASYNC220 - the worker under test, waited below
-        [sys.executable, "-m", "prescripcare.cli", "worker"],
-        env=env,
-        cwd=Path(__file__).parent,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    env = cli_env(migrated, **twilio.env(), METRICS_PORT=str(metrics_port := free_port()))
+    worker = start(["worker"], env, Path(__file__).parent)
     try:
-        deadline = asyncio.get_running_loop().time() + 60
-        while await _count(resources, "SENT") < 10:
-            assert worker.poll() is None, "the worker stopped by itself"
-            assert asyncio.get_running_loop().time() < deadline, "the worker sent nothing"
-            await asyncio.sleep(0.02)
+
+        async def ten_sent() -> bool:
+            return await _count(resources, "SENT") >= 10
+
+        await wait_until(ten_sent, worker, "the worker sent nothing", interval=0.02)
         # The worker's own metrics listener shows its sends as they happen.
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{metrics_port}") as http:
             samples = await scrape(http)
@@ -82,13 +56,11 @@ async def test_sigterm_lets_the_worker_finish_its_claimed_sends(
         sent_at_signal = await _count(resources, "SENT")
         await asyncio.to_thread(worker.wait, 40)
     finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.wait()
+        kill(worker)
     assert sent_at_signal < COUNT, "the signal came too late to test anything"
     assert await _count(resources, "SENT") == COUNT
     assert await _count(resources, "SENDING") == 0
-    assert len(slow_twilio.messages) == COUNT  # none twice
+    assert len(twilio.messages) == COUNT  # none twice
 
 
 class BlockingChannel:

@@ -3,24 +3,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import update
 
-from prescripcare.auth.models import Role
 from prescripcare.db import transaction
-from prescripcare.drugs.seed import SeedReport
 from prescripcare.patients.models import Patient
 from prescripcare.resources import Resources
 from tests.conftest import GraphQLClient
-from tests.factories import Account, account, patient
+from tests.factories import Account, patient
 from tests.prescriptions.documents import PRESCRIBE, prescription
-
-
-@pytest.fixture
-async def doctor(resources: Resources, catalog: SeedReport) -> Account:
-    return await account(resources, Role.CLINICIAN)
-
-
-@pytest.fixture
-async def patient_id(resources: Resources, doctor: Account) -> str:
-    return str(await patient(resources, doctor, "Grace Hopper", timezone="America/New_York"))
 
 
 @pytest.fixture

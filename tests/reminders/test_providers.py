@@ -3,7 +3,6 @@ servers answering as the providers do; retries and permanent failures."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -16,32 +15,18 @@ from prescripcare.reminders.providers import SendGridEmailChannel, TwilioSmsChan
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
 from prescripcare.worker import enabled_channels
-from tests.reminders.provider_standins import SendGridStandIn, TwilioStandIn
+from tests.providers import TWILIO_SID, TWILIO_TOKEN, SendGridStandIn, TwilioStandIn
 from tests.reminders.test_outbox import DUE, queue, send
-
-SID, TOKEN, KEY = "AC" + "0" * 32, "twilio-test-token", "SG.test-key"
-
-
-@pytest.fixture
-def twilio() -> Iterator[TwilioStandIn]:
-    server = TwilioStandIn(SID, TOKEN)
-    server.server.start()
-    yield server
-    server.server.stop()
-
-
-@pytest.fixture
-def sendgrid() -> Iterator[SendGridStandIn]:
-    server = SendGridStandIn(KEY)
-    server.server.start()
-    yield server
-    server.server.stop()
 
 
 def channels(twilio: TwilioStandIn, sendgrid: SendGridStandIn) -> dict[str, Any]:
     return {
-        "SMS": TwilioSmsChannel(SID, TOKEN, "+15005550006", twilio.server.url),
-        "EMAIL": SendGridEmailChannel(KEY, "reminders@prescripcare.example", sendgrid.server.url),
+        "SMS": TwilioSmsChannel(
+            twilio.account_sid, twilio.auth_token, "+15005550006", twilio.server.url
+        ),
+        "EMAIL": SendGridEmailChannel(
+            sendgrid.api_key, "reminders@prescripcare.example", sendgrid.server.url
+        ),
     }
 
 
@@ -126,8 +111,8 @@ def test_channels_follow_credentials(migrated: Settings) -> None:
     with_twilio = enabled_channels(
         migrated.model_copy(
             update={
-                "twilio_account_sid": SID,
-                "twilio_auth_token": SecretStr(TOKEN),
+                "twilio_account_sid": TWILIO_SID,
+                "twilio_auth_token": SecretStr(TWILIO_TOKEN),
                 "twilio_from_number": "+1500",
             }
         )

@@ -22,6 +22,7 @@ from prescripcare.reminders.consent import ChannelConsent
 from prescripcare.reminders.models import Reminder
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
+from tests.conftest import asgi_client
 from tests.reminders.test_outbox import DUE, Flaky, queue, send
 
 TOKEN = "twilio-webhook-token"
@@ -34,10 +35,8 @@ async def hooks(migrated: Settings, clock: SettableClock) -> AsyncIterator[httpx
         update={"public_base_url": BASE, "twilio_auth_token": SecretStr(TOKEN)}
     )
     app = create_app(settings, clock=clock)
-    async with LifespanManager(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            yield client
+    async with LifespanManager(app), asgi_client(app, "http://t") as client:
+        yield client
 
 
 async def post(

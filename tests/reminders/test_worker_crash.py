@@ -5,16 +5,10 @@ flight at the kill."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from prescripcare.db import transaction
@@ -23,20 +17,11 @@ from prescripcare.reminders.service import queue_due
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
 from prescripcare.worker import build_worker
+from tests.processes import cli_env, kill, start, wait_until
+from tests.providers import TwilioStandIn
 from tests.reminders.due import sms_doses_due
-from tests.reminders.provider_standins import TwilioStandIn
 
-SID, TOKEN = "AC" + "1" * 32, "crash-test-token"
 COUNT = 1000
-
-
-@pytest.fixture
-def slow_twilio() -> Iterator[TwilioStandIn]:
-    server = TwilioStandIn(SID, TOKEN)
-    server.delay = 0.004  # seconds per message, so the kill lands mid-batch
-    server.server.start()
-    yield server
-    server.server.stop()
 
 
 async def _due_doses(res: Resources, count: int) -> None:
@@ -62,47 +47,23 @@ async def test_a_killed_worker_loses_no_reminder(
     resources: Resources,
     migrated: Settings,
     catalog: object,
-    slow_twilio: TwilioStandIn,
+    twilio: TwilioStandIn,
 ) -> None:
+    twilio.delay = 0.004  # seconds per message, so the kill lands mid-batch
     await _due_doses(resources, COUNT)
-    settings = migrated.model_copy(
-        update={
-            "twilio_account_sid": SID,
-            "twilio_auth_token": SecretStr(TOKEN),
-            "twilio_from_number": "+15005550006",
-            "twilio_api_url": slow_twilio.server.url,
-            "reminder_lease_seconds": 2,
-        }
-    )
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(
-        DATABASE_URL=settings.database_url or "",
-        REDIS_URL=settings.redis_url or "",
-        REDIS_PREFIX=settings.redis_prefix,
-        TWILIO_ACCOUNT_SID=SID,
-        TWILIO_AUTH_TOKEN=TOKEN,
-        TWILIO_FROM_NUMBER="+15005550006",
-        TWILIO_API_URL=slow_twilio.server.url,
-        REMINDER_LEASE_SECONDS="2",
-    )
-    worker = subprocess.Popen(  # noqa: ASYNC220 - a real process, to be killed
-        [sys.executable, "-m", "prescripcare.cli", "worker"],
-        env=env,
-        cwd=Path(__file__).parent,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    settings = twilio.configure(migrated).model_copy(update={"reminder_lease_seconds": 2})
+    env = cli_env(settings, **twilio.env(), REMINDER_LEASE_SECONDS="2")
+    worker = start(["worker"], env, Path(__file__).parent)
     try:
-        deadline = asyncio.get_running_loop().time() + 60
-        while await _count(resources, "SENT") < COUNT // 4:
-            assert worker.poll() is None, "the worker stopped by itself"
-            assert asyncio.get_running_loop().time() < deadline, "the worker sent nothing"
-            await asyncio.sleep(0.05)
+
+        async def a_quarter_sent() -> bool:
+            return await _count(resources, "SENT") >= COUNT // 4
+
+        await wait_until(a_quarter_sent, worker, "the worker sent nothing")
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
     finally:
-        if worker.poll() is None:
-            worker.kill()
+        kill(worker)
     sent_before = await _count(resources, "SENT")
     in_flight = await _count(resources, "SENDING")
     assert sent_before < COUNT, "the kill came too late to test anything"
@@ -125,6 +86,6 @@ async def test_a_killed_worker_loses_no_reminder(
         if leftovers:
             await resources.redis.delete(*leftovers)
     assert await _count(resources, "SENT") == COUNT  # none lost
-    repeats = len(slow_twilio.messages) - COUNT
+    repeats = len(twilio.messages) - COUNT
     print(f"\nkilled after {sent_before} sends with {in_flight} in flight; repeated {repeats}")
     assert 0 <= repeats <= in_flight

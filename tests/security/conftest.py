@@ -23,6 +23,7 @@ from prescripcare.clock import SettableClock
 from prescripcare.db import metadata
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
+from tests.conftest import asgi_client
 
 ALLOWED_ORIGIN = "https://app.prescripcare.example"
 
@@ -54,8 +55,7 @@ def production_resources(production_app: Starlette) -> Resources:
 
 @pytest.fixture
 async def production_client(production_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=production_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    async with asgi_client(production_app) as c:
         yield c
 
 

@@ -17,7 +17,6 @@ from starlette.responses import Response
 from prescripcare.auth.models import Role
 from prescripcare.clock import SettableClock
 from prescripcare.doses.models import DoseRecord
-from prescripcare.drugs.seed import SeedReport
 from prescripcare.encryption.keys import keyring_from_settings
 from prescripcare.graphql.idempotency import IdempotencyStore
 from prescripcare.prescriptions.models import Prescription
@@ -28,12 +27,8 @@ from tests.prescriptions.documents import PRESCRIBE, RECORD_DOSE, WARFARIN, pres
 
 
 @pytest.fixture
-async def doctor(resources: Resources, catalog: SeedReport) -> Account:
-    return await account(resources, Role.CLINICIAN)
-
-
-@pytest.fixture
 async def patient_id(resources: Resources, doctor: Account) -> str:
+    """Grace in London, where her first dose falls due at 08:00 UTC."""
     return str(await patient(resources, doctor, "Grace Hopper", timezone="Europe/London"))
 
 

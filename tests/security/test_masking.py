@@ -4,17 +4,12 @@ the real SDK, against a local stand-in) get the exception."""
 
 from __future__ import annotations
 
-import gzip
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 import sentry_sdk
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
 from prescripcare.app import create_app
 from prescripcare.auth.models import Role
@@ -22,52 +17,22 @@ from prescripcare.auth.types import UserType
 from prescripcare.clock import SettableClock
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
+from tests.conftest import asgi_client
 from tests.factories import account
-from tests.standin import LocalServer
+from tests.providers import SentryStandIn
 
 SECRET = "database row 42 of patient Ann Example"
-
-
-class SentryStandIn:
-    """Accepts the SDK's envelopes as sentry.io would and keeps them."""
-
-    def __init__(self) -> None:
-        self.envelopes: list[bytes] = []
-        self.server = LocalServer(
-            Starlette(routes=[Route("/api/1/envelope/", self.envelope, methods=["POST"])])
-        )
-
-    async def envelope(self, request: Request) -> Response:
-        body = await request.body()
-        if request.headers.get("content-encoding") == "gzip":
-            body = gzip.decompress(body)
-        self.envelopes.append(body)
-        return Response(status_code=200)
-
-
-@pytest.fixture
-def sentry() -> Iterator[SentryStandIn]:
-    stand_in = SentryStandIn()
-    stand_in.server.start()
-    yield stand_in
-    sentry_sdk.get_client().close()
-    # No DSN and no integrations: the rest of the run reports nowhere and
-    # schemas built later are not wrapped by Sentry's Strawberry extension.
-    sentry_sdk.init(default_integrations=False, auto_enabling_integrations=False)
-    stand_in.server.stop()
 
 
 @pytest.fixture
 async def production_with_sentry(
     migrated: Settings, sentry: SentryStandIn, clock: SettableClock
 ) -> AsyncIterator[httpx.AsyncClient]:
-    dsn = sentry.server.url.replace("http://", "http://publickey@") + "/1"
+    dsn = sentry.dsn(1)
     settings = migrated.model_copy(update={"prescripcare_env": "production", "sentry_dsn": dsn})
     app = create_app(settings, clock=clock)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            yield c
+    async with app.router.lifespan_context(app), asgi_client(app) as c:
+        yield c
 
 
 def _explode(*args: object, **kwargs: object) -> UserType:

@@ -28,7 +28,7 @@ from prescripcare.graphql.trusted import (
 )
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
-from tests.conftest import StatementCounter
+from tests.conftest import StatementCounter, asgi_client
 from tests.contract.test_operations import PENDING, contract_dir
 from tests.factories import Account, account
 
@@ -110,10 +110,8 @@ async def trusted_client(
     migrated: Settings, clock: SettableClock
 ) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(migrated.model_copy(update={"trusted_documents_only": True}), clock=clock)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            yield c
+    async with app.router.lifespan_context(app), asgi_client(app) as c:
+        yield c
 
 
 @pytest.fixture

@@ -1,20 +1,41 @@
-"""Local servers that answer as Twilio's Messages API and SendGrid's v3 mail
-API do, including their errors, for the real SDKs to talk to."""
+"""Local servers that answer as Twilio's Messages API, SendGrid's v3 mail API
+and Sentry's envelope ingest do, including their errors, for the real SDKs to
+talk to. The fixtures that start them are in tests/conftest.py."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import gzip
+import json
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
+from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from prescripcare.settings import Settings
 from tests.standin import LocalServer
+
+TWILIO_SID, TWILIO_TOKEN, TWILIO_FROM = "AC" + "0" * 32, "twilio-test-token", "+15005550006"
+SENDGRID_KEY = "SG.test-key"
+
+
+class Served:
+    """A stand-in is served while its `with` block runs."""
+
+    server: LocalServer
+
+    def __enter__(self) -> Self:
+        self.server.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.stop()
 
 
 @dataclass
@@ -27,8 +48,8 @@ class Planned:
         return self.answers.pop(0) if self.answers else None
 
 
-class TwilioStandIn:
-    def __init__(self, account_sid: str, auth_token: str) -> None:
+class TwilioStandIn(Served):
+    def __init__(self, account_sid: str = TWILIO_SID, auth_token: str = TWILIO_TOKEN) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.plan = Planned()
@@ -41,6 +62,26 @@ class TwilioStandIn:
             ]
         )
         self.server = LocalServer(app)
+
+    def configure(self, settings: Settings) -> Settings:
+        """`settings` sending SMS through this stand-in."""
+        return settings.model_copy(
+            update={
+                "twilio_account_sid": self.account_sid,
+                "twilio_auth_token": SecretStr(self.auth_token),
+                "twilio_from_number": TWILIO_FROM,
+                "twilio_api_url": self.server.url,
+            }
+        )
+
+    def env(self) -> dict[str, str]:
+        """The same, as the environment of a CLI process."""
+        return {
+            "TWILIO_ACCOUNT_SID": self.account_sid,
+            "TWILIO_AUTH_TOKEN": self.auth_token,
+            "TWILIO_FROM_NUMBER": TWILIO_FROM,
+            "TWILIO_API_URL": self.server.url,
+        }
 
     async def create(self, request: Request) -> Response:
         expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
@@ -83,8 +124,8 @@ class TwilioStandIn:
         )
 
 
-class SendGridStandIn:
-    def __init__(self, api_key: str) -> None:
+class SendGridStandIn(Served):
+    def __init__(self, api_key: str = SENDGRID_KEY) -> None:
         self.api_key = api_key
         self.plan = Planned()
         self.mails: list[dict[str, Any]] = []
@@ -111,3 +152,32 @@ class SendGridStandIn:
             return JSONResponse(body, status_code=status)
         self.mails.append(await request.json())
         return Response(status_code=202, headers={"X-Message-Id": uuid.uuid4().hex[:22]})
+
+
+class SentryStandIn(Served):
+    """Accepts the SDK's envelopes as sentry.io would and keeps them."""
+
+    def __init__(self) -> None:
+        self.envelopes: list[bytes] = []
+        self.server = LocalServer(
+            Starlette(routes=[Route("/api/{project}/envelope/", self.envelope, methods=["POST"])])
+        )
+
+    def dsn(self, project: int) -> str:
+        return self.server.url.replace("http://", "http://publickey@") + f"/{project}"
+
+    async def envelope(self, request: Request) -> Response:
+        body = await request.body()
+        if request.headers.get("content-encoding") == "gzip":
+            body = gzip.decompress(body)
+        self.envelopes.append(body)
+        return JSONResponse({})
+
+    def events(self) -> list[dict[str, Any]]:
+        found = []
+        for raw in self.envelopes:
+            for line in raw.splitlines():
+                item = json.loads(line) if line.startswith(b"{") else None
+                if isinstance(item, dict) and "exception" in item:
+                    found.append(item)
+        return found
