@@ -47,6 +47,22 @@ class AuditAction(StrEnum):
     PATIENT_ERASED = "PATIENT_ERASED"
 
 
+# What an entry records, in the order the batched read INSERT selects them;
+# `seq`, `prev_hash` and `hash` are the chain's, set by the trigger.
+RECORDED_FIELDS = (
+    "at",
+    "actor_id",
+    "actor_role",
+    "action",
+    "entity",
+    "entity_id",
+    "patient_id",
+    "request_id",
+    "ip",
+    "break_glass_grant_id",
+)
+
+
 class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_patient_id_seq", "patient_id", "seq"),)

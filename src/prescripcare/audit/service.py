@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from prescripcare.audit.models import AuditAction, AuditEntry, BreakGlassGrant
+from prescripcare.audit.models import RECORDED_FIELDS, AuditAction, AuditEntry, BreakGlassGrant
 from prescripcare.auth.models import Role
 from prescripcare.auth.viewer import Viewer
 from prescripcare.patients.models import CareTeamMember
@@ -131,20 +131,4 @@ async def record_reads(
         grant_used(viewer, pid, at) if viewer.role is Role.CLINICIAN else literal(None, UUID),
     )
     table = AuditEntry.__table__  # type: ignore[attr-defined]
-    await session.execute(
-        insert(table).from_select(
-            [
-                "at",
-                "actor_id",
-                "actor_role",
-                "action",
-                "entity",
-                "entity_id",
-                "patient_id",
-                "request_id",
-                "ip",
-                "break_glass_grant_id",
-            ],
-            source,
-        )
-    )
+    await session.execute(insert(table).from_select(list(RECORDED_FIELDS), source))

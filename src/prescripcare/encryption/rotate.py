@@ -71,7 +71,8 @@ async def _check_keys(
         for c in columns:
             value = sa.column(c.column, sa.LargeBinary)
             found = await conn.scalars(
-                sa.select(sa.distinct(_key_id_sql(value)))
+                sa.select(_key_id_sql(value))
+                .distinct()
                 .select_from(sa.table(c.table, value))
                 .where(value.is_not(None))
             )

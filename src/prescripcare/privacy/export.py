@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from prescripcare.audit.models import AuditAction, AuditEntry
+from prescripcare.audit.models import RECORDED_FIELDS, AuditAction, AuditEntry
 from prescripcare.audit.service import record as audit
 from prescripcare.auth.models import Role
 from prescripcare.auth.viewer import Viewer
@@ -56,19 +56,8 @@ def _referenced_rxcuis(tables: dict[str, list[Row]]) -> set[str]:
     }
 
 
-# What an audit entry says, without its chain bookkeeping.
-AUDIT_COLUMNS = (
-    "seq",
-    "at",
-    "actor_id",
-    "actor_role",
-    "action",
-    "entity",
-    "entity_id",
-    "request_id",
-    "ip",
-    "break_glass_grant_id",
-)
+# What an audit entry says, in log order, without its chain bookkeeping.
+AUDIT_COLUMNS = ("seq", *RECORDED_FIELDS)
 
 
 async def load_record(
