@@ -17,6 +17,7 @@ from starlette.testclient import TestClient, WebSocketDenialResponse
 from prescripcare.app import create_app
 from prescripcare.auth.models import RefreshToken, Role
 from prescripcare.clock import SettableClock
+from prescripcare.graphql.trusted import contract_manifest
 from prescripcare.ratelimit.fields import root_fields
 from prescripcare.ratelimit.guard import GraphQLRequest, RequestGuard
 from prescripcare.ratelimit.rate import Rate
@@ -122,6 +123,21 @@ async def test_aliases_count_each_login(
         assert (await http.post("/graphql", json={"query": aliased(3)})).status_code == 429
         assert (await http.post("/graphql", json={"query": aliased(2)})).status_code == 200
     assert await sessions_started(resources) == 1  # the victim's own, from the factory
+
+
+async def test_a_login_sent_by_hash_alone_counts_as_a_login(
+    app: Starlette, migrated: Settings, clock: SettableClock, victim: Account
+) -> None:
+    """Apollo's persisted-query shape carries no text: the strict login limit
+    must still apply, judged on the document the hash names."""
+    [digest] = [h for h, doc in contract_manifest().items() if "mutation Login(" in doc]
+    body = {
+        "variables": {"email": victim.email, "password": "wrong pass 123"},
+        "extensions": {"persistedQuery": {"version": 1, "sha256Hash": digest}},
+    }
+    async with limited_app(migrated, clock) as limited, client_from(limited, ATTACKER) as http:
+        codes = [code(await http.post("/graphql", json=body)) for _ in range(12)]
+    assert codes == ["INVALID_CREDENTIALS"] * 10 + ["RATE_LIMITED"] * 2
 
 
 async def test_two_replicas_share_one_count(

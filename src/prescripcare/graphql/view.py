@@ -106,33 +106,6 @@ class PrescripCareGraphQL(GraphQL[Context, None]):
             response = rate_limited_response(limited.retry_after)
         await response(scope, receive, send)
 
-    async def execute_operation(
-        self,
-        request: Request,
-        request_adapter: AsyncHTTPRequestAdapter,
-        request_data: GraphQLRequestData | list[GraphQLRequestData],
-        context: Context,
-        root_value: None,
-        sub_response: Response,
-    ) -> Any:
-        """Counts the request against its rate limits before executing it;
-        over a limit, nothing executes (the 429 is sent by __call__)."""
-        batch = request_data if isinstance(request_data, list) else [request_data]
-        await self.guard.check(
-            client_ip(request),
-            context.viewer.user_id if context.viewer else None,
-            [GraphQLRequest(self._text_of(d), d.variables, d.operation_name) for d in batch],
-        )
-        return await super().execute_operation(
-            request, request_adapter, request_data, context, root_value, sub_response
-        )
-
-    def _text_of(self, data: GraphQLRequestData) -> str | None:
-        # A document sent by hash alone counts as its text: `login` by hash
-        # meets the same strict limit as `login` spelled out.
-        outcome = self.trusted.resolve(data.query, data.extensions)
-        return outcome if isinstance(outcome, str) else data.query
-
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(self.ide_page)
 
@@ -247,7 +220,19 @@ class PrescripCareGraphQL(GraphQL[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
+        """Every HTTP operation passes here once (batches are refused and no
+        streamed transport is served): the trusted-document check, then the
+        rate limits, then execution. Over a limit nothing executes; the 429
+        is sent by __call__."""
         outcome = self.trusted.resolve(request_data.query, request_data.extensions)
+        # A document sent by hash alone counts as its text: `login` by hash
+        # meets the same strict limit as `login` spelled out.
+        text = outcome if isinstance(outcome, str) else request_data.query
+        await self.guard.check(
+            client_ip(request),
+            context.viewer.user_id if context.viewer else None,
+            [GraphQLRequest(text, request_data.variables, request_data.operation_name)],
+        )
         if isinstance(outcome, Refusal):
             return ExecutionResult(data=None, errors=[outcome.error()])
         request_data.query = outcome
