@@ -11,6 +11,7 @@ from prescripcare.clock import SettableClock
 from prescripcare.db import transaction
 from prescripcare.doses.materialize import extend_horizons
 from prescripcare.drugs.seed import SeedReport
+from prescripcare.graphql.trusted import contract_operation
 from prescripcare.resources import Resources
 from tests.conftest import START, GraphQLClient, StatementCounter
 from tests.factories import Account, account, patient
@@ -24,49 +25,10 @@ PIN_LIST = 11
 # Ten common drugs; prescribed with the gate acknowledged, whatever they do.
 DRUGS = ["11289", "1191", "7646", "36567", "6809", "29046", "4493", "36437", "5487", "32968"]
 
-DASHBOARD = """
-query PatientDashboard($id: ID!, $from: DateTime!, $to: DateTime!) {
-  patient(id: $id) {
-    id
-    name
-    timezone
-    prescriptions(status: ACTIVE) {
-      id status sig startDate endDate
-      dose { quantity unit }
-      schedule { timesOfDay daysOfWeek asNeeded }
-      drug { rxcui name }
-      nextDose { id scheduledAt status }
-      adherence(days: 30) { doseAdherence pdc taken missed skipped scheduled }
-    }
-    doses(from: $from, to: $to) {
-      id scheduledAt status takenAt
-      prescription { id drug { name } }
-      reminders { channel status sentAt }
-    }
-    interactions { severity description drugs { rxcui name } }
-    adherence(days: 30) {
-      doseAdherence pdc taken missed skipped scheduled daily { date taken scheduled }
-    }
-    caregivers { id email }
-  }
-}"""
+# The contract's own documents, as the web app sends them.
+DASHBOARD = contract_operation("PatientDashboard")
 
-PATIENT_LIST = """
-query PatientList($first: Int, $after: String, $search: String) {
-  patients(first: $first, after: $after, search: $search) {
-    totalCount
-    pageInfo { hasNextPage endCursor }
-    edges {
-      cursor
-      node {
-        id name dateOfBirth
-        adherence(days: 30) { doseAdherence pdc }
-        prescriptions(status: ACTIVE) { id drug { rxcui name } }
-        nextDose { id scheduledAt }
-      }
-    }
-  }
-}"""
+PATIENT_LIST = contract_operation("PatientList")
 
 
 async def _prescribe(gql: GraphQLClient, doctor: Account, pid: str, drugs: list[str]) -> None:

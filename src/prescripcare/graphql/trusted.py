@@ -126,6 +126,18 @@ def contract_manifest() -> dict[str, str]:
     return read_manifest(content, CONTRACT_MANIFEST)
 
 
+def contract_operation(name: str) -> str:
+    """The clients' own document for an operation, from the shipped contract
+    manifest: what the benchmarks load and the statement-count pins run."""
+    for document in contract_manifest().values():
+        for definition in parse(document).definitions:
+            if isinstance(definition, OperationDefinitionNode) and (
+                definition.name is not None and definition.name.value == name
+            ):
+                return document
+    raise KeyError(f"no operation {name} in the contract manifest")
+
+
 def load_manifests(paths: str) -> dict[str, str]:
     """The comma-separated manifest files of TRUSTED_DOCUMENTS_FILES, or the
     shipped contract manifest when there are none."""
