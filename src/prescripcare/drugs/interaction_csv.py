@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +27,7 @@ from sqlmodel import col
 
 from prescripcare.drugs.catalog import Origin, upsert
 from prescripcare.drugs.models import (
+    ATC_CODE,
     SEVERITY_MAP,
     DrugClass,
     DrugConcept,
@@ -37,7 +37,6 @@ from prescripcare.drugs.models import (
 
 REQUIRED = ("drug_a", "drug_b", "severity", "description", "source")
 MAX_DESCRIPTION = 2000
-_ATC = re.compile(r"^[A-Z][0-9]{2}([A-Z]([A-Z]([0-9]{2})?)?)?$")
 
 
 class CsvRejected(Exception):
@@ -91,7 +90,7 @@ def _end(ref: str, cat: _Catalog) -> tuple[str, str] | str:
         return ("class", name) if name in cat.classes else f"unknown class {name!r}"
     if ref.startswith("atc:"):
         code = ref.removeprefix("atc:")
-        return ("class", f"atc:{code}") if _ATC.match(code) else f"bad ATC code {code!r}"
+        return ("class", f"atc:{code}") if ATC_CODE.match(code) else f"bad ATC code {code!r}"
     if ref.isdigit():
         return ("ingredient", ref) if ref in cat.ingredients else f"no ingredient RXCUI {ref}"
     found = cat.by_name.get(ref.lower())

@@ -4,6 +4,7 @@ purged."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from enum import StrEnum
@@ -112,16 +113,18 @@ class DrugIngredient(Provenance, table=True):
     )
 
 
+# A WHO ATC code at any level (C, C09, C09A, C09AA, C09AA05): the table's
+# check and the importers' row validation are the same rule.
+ATC_PATTERN = r"^[A-Z][0-9]{2}([A-Z]([A-Z]([0-9]{2})?)?)?$"
+ATC_CODE = re.compile(ATC_PATTERN)
+
+
 class DrugAtcCode(Provenance, table=True):
     """An ingredient's WHO ATC class; level 2 (e.g. C09) is the therapeutic
     class used by adherence, and prefixes define interaction classes."""
 
     __tablename__ = "drug_atc_codes"
-    __table_args__ = (
-        CheckConstraint(
-            "atc_code ~ '^[A-Z][0-9]{2}([A-Z]([A-Z]([0-9]{2})?)?)?$'", name="atc_format"
-        ),
-    )
+    __table_args__ = (CheckConstraint(f"atc_code ~ '{ATC_PATTERN}'", name="atc_format"),)
 
     rxcui: str = Field(
         sa_column=Column(

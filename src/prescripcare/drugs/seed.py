@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import logging
-import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from prescripcare.drugs.catalog import Origin, upsert
 from prescripcare.drugs.models import (
+    ATC_CODE,
     DrugAtcCode,
     DrugClass,
     DrugClassMember,
@@ -46,8 +46,6 @@ CPIC_VERSION = "97f9e3bf4c49"
 ONC_SOURCE = "ONC high-priority DDI list (Phansalkar et al., JAMIA 2012;19(5):735-43)"
 MCP_SOURCE = "drug-interaction-mcp 0.1.0"
 MCP_LICENCE = "MIT (c) 2026 Pillright; see drug_interaction_mcp_pairs.LICENSE"
-
-_ATC = re.compile(r"^[A-Z][0-9]{2}([A-Z]([A-Z]([0-9]{2})?)?)?$")
 
 
 def _rows(name: str, delimiter: str = ",") -> Iterator[dict[str, str]]:
@@ -88,7 +86,7 @@ class _Catalog:
 
     def add_atc(self, origin: Origin, rxcui: str, codes: str) -> None:
         for code in filter(None, (c.strip() for c in codes.split(","))):
-            if _ATC.match(code):
+            if ATC_CODE.match(code):
                 self.atc[(rxcui, code)] = origin.stamp({"rxcui": rxcui, "atc_code": code})
 
     def link(self, origin: Origin, rxcui: str, ingredient: str) -> None:
