@@ -47,13 +47,7 @@ def camel(name: str) -> str:
 
 
 def _referenced_rxcuis(tables: dict[str, list[Row]]) -> set[str]:
-    return {
-        str(row[key])
-        for rows in tables.values()
-        for row in rows
-        for key in ("rxcui",)
-        if row.get(key)
-    }
+    return {str(row["rxcui"]) for rows in tables.values() for row in rows if row.get("rxcui")}
 
 
 # What an audit entry says, in log order, without its chain bookkeeping.
