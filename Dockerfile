@@ -7,10 +7,15 @@ FROM python:3.11-slim-bookworm AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 RUN python -m venv /opt/venv
+# The runtime lock first (its own layer, cached until the lock changes):
+# exactly the pinned, hash-checked dependencies, no embedded servers or test tools.
+COPY requirements/uv.txt requirements/runtime.txt ./requirements/
+RUN pip install --no-compile --require-hashes -r requirements/uv.txt \
+    && uv pip install --python /opt/venv/bin/python --no-compile --require-hashes -r requirements/runtime.txt
 COPY pyproject.toml README.md alembic.ini ./
 COPY src ./src
 COPY migrations ./migrations
-RUN /opt/venv/bin/pip install --no-compile . \
+RUN uv pip install --python /opt/venv/bin/python --no-compile --no-deps . \
     && /opt/venv/bin/python -m compileall -q /opt/venv/lib
 
 # --- runtime: slim, non-root, no build tools -------------------------------

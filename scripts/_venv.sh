@@ -1,5 +1,8 @@
 # Sourced by scripts/dev and scripts/test: creates .venv with Python 3.11+
-# (first of $PYTHON, python3.12, python3.11, python3) and installs the project.
+# (first of $PYTHON, python3.12, python3.11, python3) and installs the project
+# from the hash-pinned lock file requirements/$LOCK.txt (runtime, dev or test).
+# A venv whose lock and pyproject have not changed since its last install is
+# used as it is, so a warm start costs no resolver run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -16,10 +19,16 @@ find_python() {
     return 1
 }
 
+lock="requirements/${LOCK:?LOCK names a lock file in requirements/}.txt"
 if [ ! -x .venv/bin/python ]; then
     "$(find_python)" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-target="."
-[ -z "${EXTRAS:-}" ] || target=".[${EXTRAS}]"
-.venv/bin/python -m pip install --quiet -e "$target"
+stamp=.venv/.prescripcare-installed
+wanted=$(cat "$lock" requirements/uv.txt pyproject.toml | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+    echo "installing $lock into .venv" >&2
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/uv.txt
+    .venv/bin/uv pip install --quiet --python .venv/bin/python --require-hashes -r "$lock"
+    .venv/bin/uv pip install --quiet --python .venv/bin/python --no-deps -e .
+    echo "$wanted" >"$stamp"
+fi

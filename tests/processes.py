@@ -42,10 +42,15 @@ def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
 
 
 def start(
-    args: list[str], env: dict[str, str], cwd: Path, stderr: int = subprocess.DEVNULL
+    args: list[str],
+    env: dict[str, str],
+    cwd: Path,
+    stderr: int = subprocess.DEVNULL,
+    command: list[str] = CLI,
 ) -> subprocess.Popen[bytes]:
+    """`prescripcare ARGS`, by default from the suite's own interpreter."""
     return subprocess.Popen(
-        [*CLI, *args], env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=stderr
+        [*command, *args], env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=stderr
     )
 
 

