@@ -55,7 +55,8 @@ class DoseDay(SQLModel, table=True):
     taken: int = Field(sa_column=Column(Integer, nullable=False))
     missed: int = Field(sa_column=Column(Integer, nullable=False))
     skipped: int = Field(sa_column=Column(Integer, nullable=False))
-    # One entry per taken dose: its lateness in minutes (see LATENESS_CAP_MINUTES).
+    # One entry per taken dose, its lateness in minutes (LATENESS_CAP_MINUTES),
+    # sorted: width_bucket(M, taken_minutes) counts those on time under M.
     taken_minutes: list[int] = Field(
         sa_column=Column(ARRAY(Integer), nullable=False, server_default=text("'{}'::integer[]"))
     )
