@@ -1,5 +1,6 @@
-"""Batched loaders for adherence: dose counts per local date (aggregated in
-SQL, never every dose in Python) and a patient's fills."""
+"""Batched loaders for adherence: dose counts per local date, read from the
+dose-day rollup (`adherence/rollup.py`; its twin over every dose is
+`adherence/dose_log.py`), and a patient's fills. Each batch is one statement."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from prescripcare.adherence.counts import DayCounts, KeyColumn, WindowKey
-from prescripcare.adherence.dose_log import day_counts_from_doses
+from prescripcare.adherence.rollup import day_counts_from_rollup
 from prescripcare.auth.viewer import Viewer
 from prescripcare.db import SessionFactory
 from prescripcare.loading import SessionLoader, many_per_key
@@ -45,7 +46,7 @@ class _DoseDaysLoader(SessionLoader[WindowKey, list[DayCounts]]):
     ) -> list[list[DayCounts]]:
         if self.viewer is None:
             return [[] for _ in keys]
-        return await day_counts_from_doses(
+        return await day_counts_from_rollup(
             session, self.viewer, self.key_column, keys, self.now, self.on_time
         )
 
