@@ -271,6 +271,8 @@ async def _check(
             slow = await day_counts_from_doses(session, viewer, key_column, keys, now, on_time)
             quick = await fast(session, viewer, key_column, keys, now, on_time)
             assert quick == slow, (key_column, now, on_time)
+            # The counts add up: every counted dose is settled or pending.
+            assert all(c.pending >= 0 for days in quick for c in days)
 
 
 @pytest.fixture

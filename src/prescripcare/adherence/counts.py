@@ -15,12 +15,21 @@ KeyColumn = Literal["patient_id", "prescription_id"]
 
 @dataclass(frozen=True)
 class DayCounts:
+    """One local date's doses. `due` counts each dose once it is due or
+    settled (a dose recorded early counts in its own day at once), so
+    due = taken + missed + skipped + pending always."""
+
     day: date
     due: int
     taken: int
     missed: int
     skipped: int
     on_time: int
+
+    @property
+    def pending(self) -> int:
+        """Due and not recorded yet: inside the grace period, or snoozed."""
+        return self.due - self.taken - self.missed - self.skipped
 
 
 def whole_minutes(on_time: timedelta) -> int:

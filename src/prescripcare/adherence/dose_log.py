@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import Date, cast, func, select
+from sqlalchemy import Date, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -29,6 +29,7 @@ async def day_counts_from_doses(
     key = getattr(Dose, key_column)
     day = cast(func.timezone(col(Patient.timezone), col(Dose.scheduled_at)), Date)
     taken = col(Dose.status) == DoseStatus.TAKEN.value
+    pending = DoseStatus.SCHEDULED.value
     late = func.abs(func.extract("epoch", col(Dose.taken_at) - col(Dose.scheduled_at)))
     # Two days of margin each side cover every UTC offset.
     low = datetime.combine(min(k[1] for k in keys) - timedelta(days=2), time(), UTC)
@@ -37,7 +38,11 @@ async def day_counts_from_doses(
         select(
             key.label("key"),
             day.label("day"),
-            func.count().filter(col(Dose.scheduled_at) <= now).label("due"),
+            # Due by now, or recorded already (early): a dose counts in its
+            # own day from the moment it is due or settled.
+            func.count()
+            .filter(or_(col(Dose.scheduled_at) <= now, col(Dose.status) != pending))
+            .label("due"),
             func.count().filter(taken).label("taken"),
             func.count().filter(col(Dose.status) == DoseStatus.MISSED.value).label("missed"),
             func.count().filter(col(Dose.status) == DoseStatus.SKIPPED.value).label("skipped"),

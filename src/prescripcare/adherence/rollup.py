@@ -2,10 +2,11 @@
 local date, so a window's cost follows its length, never the dose history.
 
 Everything but `due` is a count by status, which the triggers keep. `due`
-depends on the clock: every dose of an earlier local date is due, none of a
-later one, and today's are counted from today's dose rows (one day of one
-patient, through the (patient or prescription, instant) index). The twin that
-counts every dose is `adherence/dose_log.py`.
+(the doses counted as scheduled: due by now, or settled already) depends on
+the clock: every dose of an earlier local date, the settled ones of a later
+one, and today's settled ones plus those due and still pending, counted from
+today's dose rows (one day of one patient, through the index of doses still
+SCHEDULED). The twin that counts every dose is `adherence/dose_log.py`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from prescripcare.adherence.counts import (
 )
 from prescripcare.adherence.models import DoseDay
 from prescripcare.auth.viewer import Viewer
-from prescripcare.doses.models import Dose
+from prescripcare.doses.models import Dose, DoseStatus
 from prescripcare.patients.access import visible_patients
 from prescripcare.patients.models import Patient
 
@@ -43,15 +44,19 @@ async def day_counts_from_rollup(
     day = col(DoseDay.day)
     local_today = cast(func.timezone(col(Patient.timezone), now), Date)
     today_start = func.timezone(col(Patient.timezone), cast(day, DateTime))
-    due_today = (
+    # Today's doses due and not settled yet (the partial index of doses
+    # still SCHEDULED serves it); settled ones are in the rollup.
+    pending_today = (
         select(func.count())
         .where(
             getattr(Dose, key_column) == key,
+            col(Dose.status) == DoseStatus.SCHEDULED.value,
             col(Dose.scheduled_at) >= today_start,
             col(Dose.scheduled_at) <= now,
         )
         .scalar_subquery()
     )
+    settled = func.sum(col(DoseDay.taken) + col(DoseDay.missed) + col(DoseDay.skipped))
     # Lateness is kept sorted: width_bucket is a binary search counting the
     # entries <= the threshold.
     on_time_here = func.width_bucket(whole_minutes(on_time), col(DoseDay.taken_minutes))
@@ -59,10 +64,12 @@ async def day_counts_from_rollup(
         select(
             key.label("key"),
             day.label("day"),
+            # A dose counts once due or settled: every dose of an earlier
+            # date, only the settled ones (recorded early) of a later one.
             case(
                 (day < local_today, func.sum(col(DoseDay.doses))),
-                (day > local_today, 0),
-                else_=due_today,
+                (day > local_today, settled),
+                else_=settled + pending_today,
             ).label("due"),
             func.sum(col(DoseDay.taken)).label("taken"),
             func.sum(col(DoseDay.missed)).label("missed"),
