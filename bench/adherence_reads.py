@@ -23,7 +23,7 @@ import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import httpx
+from _clinic import add_patients
 from _db import bench_database
 from asgi_lifespan import LifespanManager
 from sqlalchemy import event, text
@@ -45,12 +46,9 @@ from prescripcare.auth.viewer import Viewer
 from prescripcare.clock import SettableClock
 from prescripcare.db import reading, transaction
 from prescripcare.drugs.seed import load_seed
-from prescripcare.patients.models import CareTeamMember, Patient
-from prescripcare.prescriptions.models import Prescription
 from prescripcare.resources import Resources
 
 NOW = datetime(2026, 4, 1, 12, tzinfo=UTC)
-DRUGS = ["11289", "6809", "29046", "36567", "7646"]
 HISTORIES = {"90 days": 90, "2 years": 730}
 ON_TIME = timedelta(minutes=60)
 QUERY = """
@@ -74,35 +72,9 @@ async def _clinic(res: Resources, label: str, days: int) -> tuple[Viewer, str, l
             NOW,
         )
         tokens = await res.auth.sign_in(session, doctor, NOW)
-        patients = []
-        for i in range(50):
-            patient = Patient(
-                name=f"{label} patient {i:02d}",
-                date_of_birth=date(1960, 1, 1),
-                timezone="Europe/London",
-                created_at=NOW,
-                updated_at=NOW,
-            )
-            session.add(patient)
-            await session.flush()
-            patients.append(patient.id)
-            session.add(CareTeamMember(patient_id=patient.id, user_id=doctor.id, created_at=NOW))
-            for drug in DRUGS:
-                session.add(
-                    Prescription(
-                        patient_id=patient.id,
-                        rxcui=drug,
-                        prescriber_id=doctor.id,
-                        dose_quantity=1,
-                        dose_unit="tablet",
-                        start_date=start,
-                        times_of_day=[clock_time(8), clock_time(20)],
-                        status="ACTIVE",
-                        created_at=NOW,
-                        updated_at=NOW,
-                    )
-                )
-        await session.flush()
+        patients = await add_patients(
+            session, doctor.id, count=50, label=f"{label} patient", start=start, now=NOW
+        )
     # Twice-daily doses from the start to the horizon, mostly taken (ten
     # minutes late), some missed or skipped; inserted a month per statement,
     # as materialising runs would, each counted by the rollup's trigger.

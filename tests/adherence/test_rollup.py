@@ -35,13 +35,14 @@ from prescripcare.adherence.dose_log import day_counts_from_doses
 from prescripcare.adherence.models import LATENESS_CAP_MINUTES, DoseDay
 from prescripcare.adherence.rollup import day_counts_from_rollup
 from prescripcare.auth.viewer import Viewer
-from prescripcare.db import create_engine, create_session_factory
+from prescripcare.db import create_engine, create_session_factory, transaction
 from prescripcare.doses.materialize import drop_future, mark_missed
 from prescripcare.doses.models import Dose, DoseStatus
 from prescripcare.drugs.seed import SeedReport
 from prescripcare.patients.models import Patient
 from prescripcare.patients.service import NewPatient, create_patient
 from prescripcare.prescriptions.models import Prescription, PrescriptionStatus
+from prescripcare.resources import Resources
 from prescripcare.settings import Settings
 from tests.factories import Account
 
@@ -371,3 +372,53 @@ def test_lateness_is_kept_in_whole_minutes_rounded_up() -> None:
         created_at=BASE,
     )
     assert _lateness(dose) == 61
+
+
+async def test_concurrent_writers_of_one_day_both_count(
+    resources: Resources, doctor: Account
+) -> None:
+    """Two transactions record two doses of the same prescription and day at
+    once: the second waits for the first's row and adds to what it wrote
+    (a recount from its own snapshot would lose the first's dose)."""
+    async with transaction(resources.sessions) as session:
+        created = await create_patient(
+            session, doctor.viewer, NewPatient("Pair", date(1970, 1, 1), "UTC"), BASE
+        )
+        rx = Prescription(
+            patient_id=created.id,
+            rxcui=DRUGS[0],
+            dose_quantity=1,
+            dose_unit="tablet",
+            start_date=date(2026, 1, 1),
+            as_needed=True,
+            status=PrescriptionStatus.ACTIVE.value,
+            created_at=BASE,
+            updated_at=BASE,
+        )
+        session.add(rx)
+        await session.flush()
+        await _insert(
+            session, [rx.id], created.id, [(0, 0, "SCHEDULED", None), (0, 60, "SCHEDULED", None)]
+        )
+    async with resources.sessions() as session:
+        first, second = await _dose_ids(session, created.id)
+
+    async def take(session: AsyncSession, dose_id: uuid.UUID) -> None:
+        await session.execute(
+            update(Dose)
+            .where(col(Dose.id) == dose_id)
+            .values(status=DoseStatus.TAKEN.value, taken_at=col(Dose.scheduled_at))
+        )
+
+    async with resources.sessions() as one, resources.sessions() as two:
+        await take(one, first)
+        waiting = asyncio.ensure_future(take(two, second))
+        await asyncio.sleep(0.3)
+        assert not waiting.done()  # blocked on the day's row
+        await one.commit()
+        await waiting
+        await two.commit()
+    async with resources.sessions() as session:
+        assert await _rollup_rows(session, created.id) == {
+            (rx.id, BASE.date()): (2, 2, 0, 0, [0, 0])
+        }
