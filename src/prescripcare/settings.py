@@ -24,11 +24,12 @@ DEV_JWT_SECRET = "development-only-jwt-secret-do-not-use-in-production"
 DEV_ENCRYPTION_KEY = "ZGV2ZWxvcG1lbnQtb25seS1lbmNyeXB0aW9uLWtleSE="
 MIN_SECRET_LENGTH = 32
 # The settings each reminder provider needs, all together (see
-# Settings._provider_problems).
+# Settings._provider_problems). FCM is switched on by FCM_PROJECT_ID alone:
+# the manifests always name the service-account file's mount point, which
+# holds a file only where the operator created that secret.
 PROVIDER_SETTINGS = {
     "Twilio (SMS)": ("twilio_account_sid", "twilio_auth_token", "twilio_from_number"),
     "SendGrid (e-mail)": ("sendgrid_api_key", "sendgrid_from_email"),
-    "FCM (push)": ("fcm_project_id", "fcm_service_account_file"),
 }
 
 
@@ -342,6 +343,8 @@ class Settings(BaseSettings):
             if given and len(given) < len(fields):
                 missing = ", ".join(f.upper() for f in fields if f not in given)
                 problems.append(f"{provider} is configured partly: set {missing} (or none)")
+        if self.fcm_project_id and not self.fcm_service_account_file:
+            problems.append("FCM (push) is configured partly: set FCM_SERVICE_ACCOUNT_FILE")
         if self.twilio_account_sid and not self.public_base_url:
             problems.append("PUBLIC_BASE_URL is required with Twilio (delivery status callbacks)")
         return problems

@@ -162,6 +162,20 @@ def test_every_api_process_is_told_which_proxies_to_trust() -> None:
             assert load_settings(forwarded_allow_ips=service["environment"]["FORWARDED_ALLOW_IPS"])
 
 
+def test_push_is_wired_into_the_worker() -> None:
+    [config] = [d for d in _all_resources() if d["kind"] == "ConfigMap"]
+    key_file = Path(config["data"]["FCM_SERVICE_ACCOUNT_FILE"])
+    pod = _pod_specs()["Deployment/prescripcare-worker"]
+    [worker] = pod["containers"]
+    env = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in worker["env"]}
+    assert env["FCM_PROJECT_ID"]["name"] == "prescripcare-providers"
+    [mount] = [m for m in worker["volumeMounts"] if Path(m["mountPath"]) == key_file.parent]
+    [volume] = [v for v in pod["volumes"] if v["name"] == mount["name"]]
+    assert volume["secret"]["secretName"] == "prescripcare-providers"
+    [item] = [i for i in volume["secret"]["items"] if i["path"] == key_file.name]
+    assert f"`{item['key']}`" in (K8S / "secret-reference.md").read_text()
+
+
 def _hadolint() -> str | None:
     beside = Path(sys.executable).parent / "hadolint"
     return str(beside) if beside.exists() else shutil.which("hadolint")
