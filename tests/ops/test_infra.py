@@ -194,6 +194,11 @@ def test_dockerfile_passes_hadolint_and_builds_a_slim_non_root_image() -> None:
     assert re.search(r"^USER 10001", text, re.M)
     assert re.search(r"^HEALTHCHECK ", text, re.M)
     assert 'CMD ["serve"' in text
+    # The build commit reaches the runtime stage's environment (BUILD_COMMIT).
+    runtime = text.split("AS runtime", 1)[1]
+    assert re.search(r"^ARG BUILD_COMMIT", runtime, re.M)
+    assert re.search(r"^ENV BUILD_COMMIT=\$BUILD_COMMIT", runtime, re.M)
+    assert "build_commit" in Settings.model_fields
 
 
 # --- compose ---------------------------------------------------------------
