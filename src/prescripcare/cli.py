@@ -182,7 +182,11 @@ def _uvicorn_config(settings: Settings, host: str, port: int) -> Any:
         create_app(settings),
         host=host,
         port=port,
+        # X-Forwarded-For/-Proto only from FORWARDED_ALLOW_IPS (validated
+        # networks), so behind a proxy each client has its own rate-limit
+        # buckets and audit address, and nobody else can choose theirs.
         proxy_headers=True,
+        forwarded_allow_ips=settings.trusted_proxies,
         log_level="info",
         # The C event loop and HTTP parser (uvicorn[standard]); named so that a
         # missing one fails at start instead of silently serving slower.
