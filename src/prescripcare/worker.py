@@ -19,7 +19,7 @@ from arq.worker import Worker
 from prescripcare.clock import Clock
 from prescripcare.db import SessionFactory, transaction
 from prescripcare.doses.materialize import extend_horizons, mark_missed
-from prescripcare.observability.endpoint import refresh_queue_depth, serve_metrics_port
+from prescripcare.observability.endpoint import refresh_scraped_gauges, serve_metrics_port
 from prescripcare.observability.errors import init_sentry
 from prescripcare.realtime.events import Event, EventKind, publish
 from prescripcare.redis import RedisKeys
@@ -106,7 +106,7 @@ async def send_due_reminders(ctx: Context) -> int:
     """Queues reminders for due doses, then sends what is ready."""
     res: Resources = ctx["resources"]
     channels: dict[str, Channel] = ctx["channels"]
-    await refresh_queue_depth(res)
+    await refresh_scraped_gauges(res)
     async with transaction(res.sessions) as session:
         await queue_due(session, res.clock.now(), res.settings.dose_grace, list(channels))
         await queue_refill_reminders(
