@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import os
 import signal
+import ssl
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -27,17 +28,19 @@ def _settings(**overrides: object) -> Settings:
         raise SystemExit(f"prescripcare: {exc}") from None
 
 
-def _run(work: Callable[[], Awaitable[T]]) -> T:
-    import ssl
+def _tls_failure(exc: ssl.SSLError) -> SystemExit:
+    # A refused certificate is the operator's setting, not a crash.
+    return SystemExit(
+        f"prescripcare: TLS to PostgreSQL failed: {exc}; check DATABASE_SSL and "
+        "DATABASE_SSL_ROOT_CERT (or sslmode/sslrootcert in the URL)"
+    )
 
+
+def _run(work: Callable[[], Awaitable[T]]) -> T:
     try:
         return asyncio.run(work())  # type: ignore[arg-type]
     except ssl.SSLError as exc:
-        # A refused certificate is the operator's setting, not a crash.
-        raise SystemExit(
-            f"prescripcare: TLS to PostgreSQL failed: {exc.reason or exc}: {exc}; check "
-            "DATABASE_SSL and DATABASE_SSL_ROOT_CERT (or sslmode/sslrootcert in the URL)"
-        ) from None
+        raise _tls_failure(exc) from None
 
 
 async def _migrate(settings: Settings) -> None:
@@ -346,6 +349,8 @@ async def _backup(settings: Settings, args: argparse.Namespace) -> None:
                 store=store,
                 keep_local=args.dir is not None,
             )
+        except ssl.SSLError as exc:
+            raise _tls_failure(exc) from None
         except (RuntimeError, OSError) as exc:  # no pg_dump, its error, the store, a full disk
             raise SystemExit(f"prescripcare: backup failed: {exc}") from None
     print(f"backup written: {result.location} ({result.size} bytes)")
@@ -386,6 +391,8 @@ async def _restore(settings: Settings, args: argparse.Namespace) -> None:
                 hooks=restore_hooks(),
                 ledger_url=Database.of(args.ledger_from, settings) if args.ledger_from else None,
             )
+        except ssl.SSLError as exc:
+            raise _tls_failure(exc) from None
         except (RuntimeError, ValueError, OSError) as exc:  # no tool, wrong key, pg_restore's error
             raise SystemExit(f"prescripcare: restore failed: {exc}") from None
     print(f"restored {archive.name}")
