@@ -100,7 +100,8 @@ class Cluster:
             handle.writelines(f"{k} = {v}\n" for k, v in conf.items())
         (self.data / "pg_hba.conf").write_text("\n".join(self.hba) + "\n")
 
-    def start(self) -> None:
+    def start(self, env: dict[str, str] | None = None) -> None:
+        """Starts the server; `env` is its environment (archive_command's too)."""
         as_owner(
             [
                 str(PG_BIN / "pg_ctl"),
@@ -113,6 +114,7 @@ class Cluster:
                 "120",
                 "start",
             ],
+            env=env,
             timeout=150,
         )
 
@@ -165,11 +167,13 @@ def workspace() -> Iterator[Path]:
 
 
 @contextmanager
-def running(home: Path, settings: dict[str, str], hba: list[str]) -> Iterator[Cluster]:
+def running(
+    home: Path, settings: dict[str, str], hba: list[str], env: dict[str, str] | None = None
+) -> Iterator[Cluster]:
     cluster = Cluster(home, settings, hba)
     cluster.init()
     try:
-        cluster.start()
+        cluster.start(env)
         yield cluster
     finally:
         cluster.stop()
