@@ -9,11 +9,13 @@ import asyncio
 import os
 import subprocess
 import sys
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import text
 
 from prescripcare.backup.crypto import MAGIC
@@ -63,6 +65,7 @@ async def test_a_backup_reaches_the_store_encrypted_and_restores_from_latest(
     resources: Resources,
     client: httpx.AsyncClient,
     tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     bucket = _bucket(s3)
     store = s3.client()
@@ -96,6 +99,7 @@ async def test_a_backup_reaches_the_store_encrypted_and_restores_from_latest(
     age = (await scrape(client))[AGE]
     assert abs(age - datetime.now(UTC).timestamp()) < 300
 
+    started = time.monotonic()
     done = await asyncio.to_thread(
         _cli,
         [
@@ -111,6 +115,7 @@ async def test_a_backup_reaches_the_store_encrypted_and_restores_from_latest(
         tmp_path,
         **s3.env(bucket),
     )
+    drill = time.monotonic() - started
     assert done.returncode == 0, done.stderr
     assert f"fetching s3://{bucket}/{new}" in done.stdout
     source, restored = (
@@ -121,6 +126,8 @@ async def test_a_backup_reaches_the_store_encrypted_and_restores_from_latest(
     # the backup itself predates its own record).
     assert restored == source
     assert source["patients"][0] == 2 and source["backup_runs"][0] == 1
+    with capsys.disabled():
+        print(f"\n[restore drill] prescripcare restore latest from S3: {drill:.1f} s")
 
 
 async def test_a_failed_upload_fails_the_backup_and_is_not_recorded(
