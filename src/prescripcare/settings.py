@@ -124,6 +124,12 @@ class Settings(BaseSettings):
     database_statement_timeout_ms: int = Field(default=30_000, ge=0)
     # A read replica for read-only GraphQL queries; the primary when unset.
     database_read_url: str | None = None
+    # TLS to PostgreSQL for every client (app, migrate, backup, restore); see
+    # dbtls.py. Unset: the URL's sslmode, else libpq's default (prefer).
+    database_ssl: (
+        Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] | None
+    ) = None
+    database_ssl_root_cert: str | None = None
     log_format: Literal["json", "text"] = "json"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # /metrics on its own port (in-cluster scraping) and/or behind a bearer token.
@@ -131,6 +137,16 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = None
     sentry_traces_sample_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     backup_encryption_key: SecretStr | None = None
+    # Off-cluster copies of `prescripcare backup` (backup/objectstore.py):
+    # an S3 bucket, a key prefix, and for S3-compatible stores their endpoint.
+    # Credentials come from boto3's usual chain (AWS_ACCESS_KEY_ID and
+    # AWS_SECRET_ACCESS_KEY, a web identity, an instance role).
+    backup_s3_bucket: str | None = None
+    backup_s3_prefix: str = Field(default="dumps/", pattern=r"^([A-Za-z0-9!_.*'()-]+/)*$")
+    backup_s3_endpoint_url: str | None = None
+    backup_s3_region: str | None = None
+    # A CA bundle for the store's TLS certificate (a private S3-compatible store).
+    backup_s3_ca_bundle: str | None = None
 
     # API protection (docs/api-protection.md). The cost an operation may ask
     # for: every contract document with realistic variables costs well under
@@ -306,6 +322,15 @@ class Settings(BaseSettings):
     def _pool_bounds(self) -> Settings:
         if self.database_pool_max < self.database_pool_min:
             raise ValueError("DATABASE_POOL_MAX must be at least DATABASE_POOL_MIN")
+        return self
+
+    @model_validator(mode="after")
+    def _database_tls(self) -> Settings:
+        from prescripcare.dbtls import resolve
+
+        for url in (self.database_url, self.database_read_url):
+            if url:
+                resolve(url, self.database_ssl, self.database_ssl_root_cert)
         return self
 
     @model_validator(mode="after")

@@ -20,7 +20,7 @@ from arq.worker import Worker
 from prescripcare.clock import Clock
 from prescripcare.db import SessionFactory, transaction
 from prescripcare.doses.materialize import extend_horizons, mark_missed
-from prescripcare.observability.endpoint import refresh_queue_depth, serve_metrics_port
+from prescripcare.observability.endpoint import refresh_scraped_gauges, serve_metrics_port
 from prescripcare.observability.errors import init_sentry
 from prescripcare.patients.models import ReminderChannel
 from prescripcare.realtime.events import Event, EventKind, publish
@@ -119,7 +119,7 @@ async def send_due_reminders(ctx: Context) -> int:
     """Queues reminders for due doses, then sends what is ready."""
     res: Resources = ctx["resources"]
     channels: dict[str, Channel] = ctx["channels"]
-    await refresh_queue_depth(res)
+    await refresh_scraped_gauges(res)
     async with transaction(res.sessions) as session:
         # Every channel a patient chose, provider or not: a reminder on one
         # without a provider fails at its send and is counted, never skipped.
