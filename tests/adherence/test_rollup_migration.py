@@ -15,7 +15,7 @@ from prescripcare.db import create_engine
 from prescripcare.migrate import upgrade
 from prescripcare.settings import Settings
 
-BEFORE = "0014"
+BEFORE = "0015"
 
 
 def _dsn(url: str) -> str:
