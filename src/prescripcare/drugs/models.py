@@ -14,6 +14,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -246,3 +247,34 @@ class DrugRelease(SQLModel, table=True):
     version: str = Field(sa_column=Column(String(100), primary_key=True))
     imported_at: datetime = Field(sa_column=utc_column())
     concepts: int = Field(sa_column=Column(Integer, nullable=False))
+
+
+class DrugPrescribingRank(Provenance, table=True):
+    """How often a drug is prescribed nationally (1 = most), from a shipped
+    ranking: the search's prior between equally good matches."""
+
+    __tablename__ = "drug_prescribing_ranks"
+    __table_args__ = (CheckConstraint("rank >= 1", name="rank_positive"),)
+
+    rxcui: str = Field(
+        sa_column=Column(
+            String(16), ForeignKey("drug_concepts.rxcui", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    rank: int = Field(sa_column=Column(Integer, nullable=False))
+
+
+class DrugSearchPrior(SQLModel, table=True):
+    """Derived, never edited: each concept's prior (national rank plus this
+    deployment's prescribing), rebuilt by `drugs.search.priors.refresh_priors`.
+    A concept absent here has prior 0."""
+
+    __tablename__ = "drug_search_priors"
+
+    rxcui: str = Field(
+        sa_column=Column(
+            String(16), ForeignKey("drug_concepts.rxcui", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    prior: float = Field(sa_column=Column(Float, nullable=False))
+    refreshed_at: datetime = Field(sa_column=utc_column())
