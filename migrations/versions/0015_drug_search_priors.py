@@ -1,5 +1,9 @@
 """drug search priors: the shipped national prescribing ranking and each
-concept's derived prior
+concept's derived prior; product names apart from the names people type
+
+Product names ("... mg oral tablet") share trigrams with every query: they
+become kind 'product', found through a btree prefix index, and the trigram
+index covers the other names only.
 
 Revision ID: 0015
 Revises: 0014
@@ -51,7 +55,38 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("rxcui", name=op.f("pk_drug_search_priors")),
     )
 
+    op.execute(
+        "UPDATE drug_search_terms AS t SET kind = 'product' FROM drug_concepts AS c "
+        "WHERE c.rxcui = t.rxcui AND c.tty IN ('SCD', 'SBD', 'GPCK', 'BPCK') "
+        "AND t.kind <> 'product'"
+    )
+    op.drop_index("ix_drug_search_terms_term_trgm", table_name="drug_search_terms")
+    op.create_index(
+        "ix_drug_search_terms_term_prefix",
+        "drug_search_terms",
+        ["term"],
+        postgresql_ops={"term": "text_pattern_ops"},
+    )
+    op.create_index(
+        "ix_drug_search_terms_name_trgm",
+        "drug_search_terms",
+        ["term"],
+        postgresql_using="gin",
+        postgresql_ops={"term": "gin_trgm_ops"},
+        postgresql_where=sa.text("kind <> 'product'"),
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_drug_search_terms_name_trgm", table_name="drug_search_terms")
+    op.drop_index("ix_drug_search_terms_term_prefix", table_name="drug_search_terms")
+    op.create_index(
+        "ix_drug_search_terms_term_trgm",
+        "drug_search_terms",
+        ["term"],
+        postgresql_using="gin",
+        postgresql_ops={"term": "gin_trgm_ops"},
+    )
+    op.execute("UPDATE drug_search_terms SET kind = 'name' WHERE kind = 'product'")
     op.drop_table("drug_search_priors")
     op.drop_table("drug_prescribing_ranks")

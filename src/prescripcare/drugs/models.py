@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.dialects.postgresql import UUID
 from sqlmodel import Field, SQLModel
@@ -66,6 +67,9 @@ def severity_from(level: str) -> Severity:
 # Term types kept as catalog concepts; the rest (SCDC, DF...) only link them.
 CONCEPT_TTYS = ("IN", "PIN", "MIN", "BN", "SCD", "SBD", "GPCK", "BPCK")
 INGREDIENT_TTY = "IN"
+# Clinical and branded drugs and packs: found by their full name or a prefix
+# of it, never by a typo (their ingredient is).
+PRODUCT_TTYS = ("SCD", "SBD", "GPCK", "BPCK")
 
 
 def _text(length: int | None = None, *, nullable: bool = False) -> Column[str]:
@@ -141,11 +145,21 @@ class DrugSearchTerm(Provenance, table=True):
 
     __tablename__ = "drug_search_terms"
     __table_args__ = (
+        # Exact names and prefixes, of products too.
         Index(
-            "ix_drug_search_terms_term_trgm",
+            "ix_drug_search_terms_term_prefix",
+            "term",
+            postgresql_ops={"term": "text_pattern_ops"},
+        ),
+        # Typos and word prefixes, among names people type: not the
+        # "... mg oral tablet" product names, which would share trigrams
+        # with every query (docs/benchmarks.md).
+        Index(
+            "ix_drug_search_terms_name_trgm",
             "term",
             postgresql_using="gin",
             postgresql_ops={"term": "gin_trgm_ops"},
+            postgresql_where=text("kind <> 'product'"),
         ),
     )
 
@@ -156,6 +170,8 @@ class DrugSearchTerm(Provenance, table=True):
     )
     # Lower-cased; the search compares lower-cased input.
     term: str = Field(sa_column=Column(String(3000), primary_key=True))
+    # name, synonym, brand, international, or product (a name of a concept
+    # of PRODUCT_TTYS).
     kind: str = Field(sa_column=_text(16))
 
 
