@@ -24,4 +24,5 @@ async def test_top1_through_postgres(resources: Resources, catalog: SeedReport) 
     asked, missed = await misses(resources, PostgresDrugSearch())
     score = 1 - len(missed) / asked
     print(f"\nPostgreSQL top-1: {asked - len(missed)}/{asked} = {score:.1%}")
+    print("\n".join(missed))
     assert score >= REQUIRED_TOP1, "\n".join(missed)

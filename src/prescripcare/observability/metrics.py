@@ -66,3 +66,10 @@ ACTIVE_SUBSCRIPTIONS = Gauge(
     "prescripcare_active_subscriptions",
     "GraphQL subscriptions currently streaming.",
 )
+# A drug search Meilisearch could not answer (reason: timeout, unreachable,
+# error, or cooling_down after a recent failure), answered by PostgreSQL.
+DRUG_SEARCH_FALLBACKS = Counter(
+    "prescripcare_drug_search_fallbacks",
+    "Drug searches answered by PostgreSQL because Meilisearch failed or recently failed.",
+    ["reason"],
+)
