@@ -1,7 +1,11 @@
-"""Search with PostgreSQL's pg_trgm: one GIN trigram index finds the
-candidates (exact, prefix and word-prefix names through LIKE, typos through
-trigram similarity), and `ranking.rank` orders them by Damerau-Levenshtein
-distance and prescribing prior, which SQL cannot compute."""
+"""Search with PostgreSQL: indexes find the candidates, `ranking.rank`
+orders them by Damerau-Levenshtein distance and prescribing prior, which SQL
+cannot compute.
+
+- exact names and prefixes, products' too: a btree `text_pattern_ops` index;
+- word prefixes and typos among the names people type (not product names):
+  a partial pg_trgm GIN index, typos by trigram word similarity.
+"""
 
 from __future__ import annotations
 
@@ -133,6 +137,10 @@ class PostgresDrugSearch:
 
     async def search(self, session: AsyncSession, query: str, first: int) -> list[str]:
         found = await candidates(session, query, first + self.pool)
+        if not found and " " in query:
+            # A product name the catalog lacks ("simvastatin 20 mg oral
+            # tablet") still finds the drug its first word names.
+            found = await candidates(session, query.split()[0], first + self.pool)
         return rank(query, found, first)
 
     async def sync(self, session: AsyncSession) -> int:
