@@ -72,6 +72,15 @@ def _score(query: str, value: object, typos_allowed: bool) -> tuple[int, int] | 
     return typos, 0 if words == term_words else 1
 
 
+def _not_found(uid: str) -> dict[str, Any]:
+    return {
+        "message": f"Index `{uid}` not found.",
+        "code": "index_not_found",
+        "type": "invalid_request",
+        "link": "https://docs.meilisearch.com/errors#index_not_found",
+    }
+
+
 @dataclass
 class _Index:
     primary_key: str | None = None
@@ -89,6 +98,8 @@ class MeiliStandIn:
         self.app = Starlette(
             routes=[
                 Route("/indexes", self.create_index, methods=["POST"]),
+                Route("/indexes/{uid}", self.delete_index, methods=["DELETE"]),
+                Route("/swap-indexes", self.swap_indexes, methods=["POST"]),
                 Route("/indexes/{uid}/settings", self.update_settings, methods=["PATCH"]),
                 Route("/indexes/{uid}/documents", self.documents, methods=["POST", "DELETE"]),
                 Route("/indexes/{uid}/search", self.search, methods=["POST"]),
@@ -170,6 +181,24 @@ class MeiliStandIn:
             )
         self.indexes[uid] = _Index(primary_key=body.get("primaryKey"))
         return self._enqueue(uid, "indexCreation")
+
+    async def delete_index(self, request: Request) -> JSONResponse:
+        if denied := self._authorised(request):
+            return denied
+        uid = request.path_params["uid"]
+        if self.indexes.pop(uid, None) is None:
+            return self._enqueue(uid, "indexDeletion", _not_found(uid))
+        return self._enqueue(uid, "indexDeletion")
+
+    async def swap_indexes(self, request: Request) -> JSONResponse:
+        if denied := self._authorised(request):
+            return denied
+        for pair in await request.json():
+            a, b = pair["indexes"]
+            if a not in self.indexes or b not in self.indexes:
+                return self._enqueue("", "indexSwap", _not_found(a if a not in self.indexes else b))
+            self.indexes[a], self.indexes[b] = self.indexes[b], self.indexes[a]
+        return self._enqueue("", "indexSwap")
 
     async def update_settings(self, request: Request) -> JSONResponse:
         if denied := self._authorised(request):

@@ -42,6 +42,14 @@ async def test_sync_sends_every_search_term(
         sent = await backend.sync(session)
         terms = await session.scalar(select(func.count()).select_from(DrugSearchTerm))
     assert sent == terms == len(meili.indexes["drugs_sync"].documents)
+    # A rewrite fills a staging index and swaps it in: the live index is
+    # never empty or half-written, and no staging index is left behind.
+    live = meili.indexes["drugs_sync"]
+    async with resources.sessions() as session:
+        assert await backend.sync(session) == sent
+    assert meili.indexes["drugs_sync"] is not live
+    assert len(meili.indexes["drugs_sync"].documents) == sent
+    assert "drugs_sync_next" not in meili.indexes
     settings = meili.indexes["drugs_sync"].settings
     assert settings["searchableAttributes"] == ["term", "product"]
     assert settings["rankingRules"][5:] == ["prior:desc", "tty_rank:asc", "name_length:asc"]

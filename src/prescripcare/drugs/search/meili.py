@@ -2,7 +2,8 @@
 through the official `meilisearch` client, when MEILISEARCH_URL is set.
 
 PostgreSQL stays the source of truth: every import rewrites the index from
-the catalog's search terms, so the two never disagree for long. The index
+the catalog's search terms (into a staging index swapped in when complete),
+so the two never disagree for long. The index
 ranks as `ranking.py` does, as far as Meilisearch's rules can say it:
 typos (Meilisearch counts a swapped pair of letters as one), then exact
 over prefix, then the prescribing prior, the kind of concept and the shorter
@@ -109,18 +110,30 @@ class MeiliDrugSearch:
         return await asyncio.to_thread(self._search, query, first)
 
     def _replace_all(self, documents: list[dict[str, Any]], settings: dict[str, Any]) -> None:
+        """Fills a fresh index beside the live one and swaps them, so that
+        searches never see a half-written index."""
         client = self.writer
-        client.wait_for_task(
-            client.create_index(self.index_uid, {"primaryKey": "id"}).task_uid, TASK_TIMEOUT_MS
-        )
-        index = client.index(self.index_uid)
+        staging = f"{self.index_uid}_next"
+        # Either may not exist: a failed task here is expected.
+        client.wait_for_task(client.delete_index(staging).task_uid, TASK_TIMEOUT_MS)
+        for uid in (staging, self.index_uid):
+            client.wait_for_task(
+                client.create_index(uid, {"primaryKey": "id"}).task_uid, TASK_TIMEOUT_MS
+            )
+        index = client.index(staging)
         client.wait_for_task(index.update_settings(settings).task_uid, TASK_TIMEOUT_MS)
-        client.wait_for_task(index.delete_all_documents().task_uid, TASK_TIMEOUT_MS)
         for start in range(0, len(documents), BATCH):
             task = index.add_documents(documents[start : start + BATCH], primary_key="id")
             done = client.wait_for_task(task.task_uid, TASK_TIMEOUT_MS)
             if done.status != "succeeded":
                 raise RuntimeError(f"Meilisearch rejected a batch: {done.error}")
+        swapped = client.wait_for_task(
+            client.swap_indexes([{"indexes": [self.index_uid, staging]}]).task_uid,
+            TASK_TIMEOUT_MS,
+        )
+        if swapped.status != "succeeded":
+            raise RuntimeError(f"Meilisearch did not swap the indexes: {swapped.error}")
+        client.wait_for_task(client.delete_index(staging).task_uid, TASK_TIMEOUT_MS)
 
     async def sync(self, session: AsyncSession) -> int:
         documents = [_document(*row) for row in await session.execute(_TERMS)]
