@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from functools import partial
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -59,6 +61,21 @@ Mutation = merge_types(
 )
 
 
+# graphql-core's suggestion suffix, wherever it appears: field and argument
+# names, enum values, input fields, type names, in documents and variables.
+_SUGGESTION = re.compile(r" Did you mean [^?]*\?")
+
+
+class PrescripCareSchema(strawberry.Schema):
+    @staticmethod
+    def remove_field_suggestion(error: GraphQLError) -> None:
+        """Strawberry's disable_field_suggestions removes only the field
+        suggestion ("Cannot query field"); with the same switch on (in
+        production) every "Did you mean" goes, so an attacker cannot map
+        arguments, enum values, input fields or types by typos."""
+        error.message = _SUGGESTION.sub("", error.message)
+
+
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema with the deployment's abuse limits. Depth, alias and token
     limits hold everywhere so development finds a too-greedy document before
@@ -94,7 +111,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     ]
     if settings.is_production:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return PrescripCareSchema(
         query=Query,
         mutation=Mutation,
         subscription=ReminderSubscription,
