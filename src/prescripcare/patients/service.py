@@ -344,7 +344,10 @@ async def unlink_caregiver(
 async def add_care_team_member(
     session: AsyncSession, viewer: Viewer, patient_id: str, email: str, now: datetime
 ) -> Patient:
-    viewer.require_role(Role.PATIENT, Role.CLINICIAN, Role.ADMIN)
+    # Staff only (issue 19): a patient adding by e-mail learned which
+    # addresses are clinicians' and their names. The patient asks their
+    # clinician or the clinic's admin; they may still remove a member.
+    viewer.require_role(Role.CLINICIAN, Role.ADMIN)
     patient = await _require_relationship(session, viewer, patient_id, "patientId")
     clinician = await _user_with_role(session, email, Role.CLINICIAN, Problems(), "email")
     await session.execute(
