@@ -1,5 +1,6 @@
 """Imports every table module, so the metadata knows the whole schema."""
 
+from prescripcare.adherence.models import DoseDay
 from prescripcare.audit.models import AuditChainHead, AuditEntry, BreakGlassGrant
 from prescripcare.auth.models import (
     PasswordResetToken,
@@ -8,6 +9,7 @@ from prescripcare.auth.models import (
     TwoFactor,
     User,
 )
+from prescripcare.backup.models import BackupRun
 from prescripcare.doses.models import Dose, DoseRecord
 from prescripcare.drugs.models import (
     DrugAtcCode,
@@ -29,12 +31,14 @@ from prescripcare.reminders.models import Reminder
 __all__ = [
     "AuditChainHead",
     "AuditEntry",
+    "BackupRun",
     "BreakGlassGrant",
     "CareTeamMember",
     "CaregiverLink",
     "ChannelConsent",
     "DeviceToken",
     "Dose",
+    "DoseDay",
     "DoseRecord",
     "DrugAtcCode",
     "DrugClass",
