@@ -83,7 +83,7 @@ async def _seed(settings: Settings, demo: bool) -> None:
         print("demo data already present")
 
 
-async def _sync_search(res: Resources, *, tolerate: bool = False) -> bool:
+async def _sync_search(res: Resources, *, tolerate: bool = False) -> None:
     """Rewrites the search index from the catalog. With `tolerate`, a failure
     is reported, not raised: the database is already committed."""
     try:
@@ -98,9 +98,8 @@ async def _sync_search(res: Resources, *, tolerate: bool = False) -> bool:
             "unreachable: run `prescripcare sync-search` once it is back",
             file=sys.stderr,
         )
-        return False
+        return
     print(f"drug search ({res.drug_search.name}): {terms} terms indexed")
-    return True
 
 
 async def _sync_search_command(settings: Settings) -> None:
