@@ -113,6 +113,9 @@ class Context:
     extras: dict[str, object] = field(default_factory=dict)
     # Patient records read during this operation, for the audit log.
     reads: ReadLog = field(default_factory=ReadLog)
+    # When the operation arrived (Unix ms, wall clock): a subscription
+    # without `after` starts there, not when its checks have finished.
+    received_ms: int | None = None
 
     def now(self) -> datetime:
         return self.resources.clock.now()
