@@ -1,42 +1,31 @@
 """The conformance oracle: one document, one viewer, run through the planned
 path and through the reference executor (graphql-core, plans switched off),
 answers compared as the client sees them: data, nulls, errors with their
-paths, messages and codes, and the patient reads each run audits."""
+paths, messages and codes, and the audit entries each run writes."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
 from starlette.requests import Request
 
-from prescripcare.audit.models import AuditAction
-from prescripcare.audit.reads import ReadLog
-from prescripcare.graphql.context import Loaders, build_context
+from sqlalchemy import func, select
+
+from prescripcare.audit.models import AuditEntry
+from prescripcare.graphql.context import build_context
 from prescripcare.graphql.schema import build_schema
 from prescripcare.plans.extension import PLANNED
 from prescripcare.resources import Resources
-
-
-class RecordingReadLog(ReadLog):
-    """Remembers every patient read noted, as the audit log would get it."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.seen: set[tuple[uuid.UUID, AuditAction]] = set()
-
-    def add(self, patient_id: uuid.UUID, action: AuditAction = AuditAction.PATIENT_READ) -> None:
-        super().add(patient_id, action)
-        self.seen.add((patient_id, action))
 
 
 @dataclass
 class Answer:
     body: dict[str, Any]
     planned: bool
-    reads: set[tuple[uuid.UUID, AuditAction]] = field(default_factory=set)
+    # The audit entries the run wrote: (action, entity, entity id).
+    reads: list[tuple[str, str, str | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -76,16 +65,29 @@ class Oracle:
         ctx = await build_context(
             self.resources, request, None, f"Bearer {token}" if token else None
         )
-        reads = RecordingReadLog()
-        ctx.reads = reads
-        ctx.loaders = Loaders.for_viewer(self.resources, ctx.viewer, reads)
+        before = await self._last_entry()
         result = await schema.execute(
             query, variables, context_value=ctx, operation_name=operation_name
         )
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
             body["errors"] = [e.formatted for e in result.errors]
-        return Answer(body, bool(ctx.extras.get(PLANNED)), reads.seen)
+        return Answer(body, bool(ctx.extras.get(PLANNED)), await self._entries_after(before))
+
+    async def _last_entry(self) -> int:
+        async with self.resources.sessions() as session:
+            return int(
+                await session.scalar(select(func.coalesce(func.max(AuditEntry.seq), 0))) or 0
+            )
+
+    async def _entries_after(self, seq: int) -> list[tuple[str, str, str | None]]:
+        async with self.resources.sessions() as session:
+            rows = await session.execute(
+                select(AuditEntry.action, AuditEntry.entity, AuditEntry.entity_id)
+                .where(AuditEntry.seq > seq)  # type: ignore[operator]
+                .order_by(AuditEntry.seq)  # type: ignore[arg-type]
+            )
+            return [(r[0], r[1], r[2]) for r in rows]
 
     async def compare(
         self,

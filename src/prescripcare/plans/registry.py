@@ -9,7 +9,8 @@ function over every parent at its level.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -65,10 +66,14 @@ def planned_fields() -> frozenset[tuple[str, str]]:
     return frozenset(_BATCHES)
 
 
-def unregister(type_name: str, field_name: str) -> Batch:
-    """Removes a plan (tests swap in a deliberately broken one)."""
-    return _BATCHES.pop((type_name, field_name))
-
-
-def register(type_name: str, field_name: str, function: Batch) -> None:
-    _BATCHES[(type_name, field_name)] = function
+@contextmanager
+def swapped(type_name: str, field_name: str, function: Batch) -> Iterator[None]:
+    """Another plan for a field while the block runs: the oracle's own test
+    plants a broken one to show that it notices."""
+    key = (type_name, field_name)
+    kept = _BATCHES[key]
+    _BATCHES[key] = function
+    try:
+        yield
+    finally:
+        _BATCHES[key] = kept
