@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
-from starlette.requests import Request
-
 from sqlalchemy import func, select
+from starlette.requests import Request
 
 from prescripcare.audit.models import AuditEntry
 from prescripcare.graphql.context import build_context

@@ -63,3 +63,63 @@ async def test_patient_list_and_dashboard_are_planned(
     )
     assert planned.body == reference.body
     assert planned.body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+FEATURES = """
+query Features($id: ID!, $days: Int!, $withDoses: Boolean!, $from: DateTime!, $to: DateTime!) {
+  who: patient(id: $id) {
+    __typename
+    ...Card
+    rx: prescriptions {
+      ... on Prescription { id status }
+      later: nextDose @include(if: $withDoses) { scheduledAt }
+      drug { ...Drug }
+      adherence(days: $days) { taken daily { date } }
+    }
+    doses(from: $from, to: $to) @skip(if: $withDoses) { id }
+  }
+}
+fragment Card on Patient { id name quietHours { start } reminderChannels }
+fragment Drug on Drug { name ingredients { rxcui atcCodes } }
+"""
+
+
+async def test_aliases_fragments_directives_and_variables_are_planned(
+    gql: GraphQLClient, resources: Resources, doctor: Account, patient_id: str
+) -> None:
+    out = await gql.data(
+        PRESCRIBE,
+        prescription(patient_id, "29046", acknowledgeInteractions=True, overrideReason="t"),
+        token=doctor.token,
+    )
+    assert out["prescribe"]["errors"] == [], out
+    oracle = Oracle.for_resources(resources)
+    now = resources.clock.now()
+    base = {
+        "id": patient_id,
+        "days": 7,
+        "from": (now - timedelta(days=1)).isoformat(),
+        "to": (now + timedelta(days=2)).isoformat(),
+    }
+    for with_doses in (True, False):
+        planned, reference = await oracle.compare(
+            doctor.token, FEATURES, {**base, "withDoses": with_doses}
+        )
+        assert planned.planned and planned.body == reference.body
+        assert planned.reads == reference.reads
+        who = planned.body["data"]["who"]
+        assert who["__typename"] == "Patient" and ("doses" in who) is not with_doses
+        assert ("later" in who["rx"][0]) is with_doses
+    # An argument the resolver refuses: the plan gives way, the answer and
+    # its error are graphql-core's.
+    for wrong in ({"days": 0}, {"to": base["from"], "from": base["to"]}):
+        planned, reference = await oracle.compare(
+            doctor.token, FEATURES, {**base, **wrong, "withDoses": False}
+        )
+        assert not planned.planned and planned.body == reference.body
+        assert planned.body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        assert planned.reads == reference.reads
+    # No token: UNAUTHENTICATED, as before.
+    planned, reference = await oracle.compare(None, FEATURES, {**base, "withDoses": True})
+    assert planned.body == reference.body
+    assert planned.body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

@@ -63,9 +63,11 @@ async def _drops_the_last_prescription(
 async def test_a_broken_plan_fails_the_oracle(resources: Resources, world: World) -> None:
     """A planted defect (each patient's list of prescriptions one short) is
     caught by the same check the oracle runs."""
-    with swapped("Patient", "prescriptions", _drops_the_last_prescription):
-        with pytest.raises(AssertionError, match="planned and reference answers differ"):
-            await check_contract(Oracle.for_resources(resources), world)
+    with (
+        swapped("Patient", "prescriptions", _drops_the_last_prescription),
+        pytest.raises(AssertionError, match="planned and reference answers differ"),
+    ):
+        await check_contract(Oracle.for_resources(resources), world)
 
 
 def test_dressing_is_valid_and_uses_every_feature(world: World) -> None:

@@ -14,7 +14,7 @@ reference executor, which reports it exactly.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Sequence
+from collections.abc import Coroutine, Sequence
 from typing import Any
 
 from graphql import GraphQLList, GraphQLNonNull, GraphQLOutputType, is_leaf_type
@@ -44,7 +44,7 @@ class _Run:
 async def _objects(run: _Run, tree: Tree, parents: Sequence[Any]) -> list[dict[str, Any]]:
     """One response object per parent, keys in selection order."""
     columns: list[list[Any] | None] = [None] * len(tree)
-    waiting: list[tuple[int, Awaitable[list[Any]]]] = []
+    waiting: list[tuple[int, Coroutine[Any, Any, list[Any]]]] = []
     for index, selection in enumerate(tree):
         plan = selection.plan
         if plan is None:  # __typename
@@ -56,9 +56,12 @@ async def _objects(run: _Run, tree: Tree, parents: Sequence[Any]) -> list[dict[s
     if len(waiting) == 1:
         columns[waiting[0][0]] = await waiting[0][1]
     elif waiting:
-        done = await asyncio.gather(*(w for _, w in waiting))
-        for (index, _), values in zip(waiting, done, strict=True):
-            columns[index] = values
+        # A task group, not gather: when one sibling fails the others are
+        # cancelled and awaited, so nothing of an abandoned plan runs on.
+        async with asyncio.TaskGroup() as group:
+            tasks = [(index, group.create_task(w)) for index, w in waiting]
+        for index, task in tasks:
+            columns[index] = task.result()
     keys = [s.key for s in tree]
     return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
 

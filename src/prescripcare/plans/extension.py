@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 from graphql import DocumentNode, GraphQLSchema, OperationType
 from graphql import ExecutionResult as GraphQLExecutionResult
@@ -21,9 +21,11 @@ from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
 
 import prescripcare.plans.fields  # noqa: F401  (registers the plans)
+from prescripcare.db import SessionFactory, reading
 from prescripcare.graphql.context import Context, Loaders
 from prescripcare.plans.compile import PlanCache
 from prescripcare.plans.execute import run_tree
+from prescripcare.plans.session import SharedReads
 
 log = logging.getLogger("prescripcare.plans")
 
@@ -55,8 +57,23 @@ async def answer(
         return None
     before = ctx.reads.drain()
     _restore(ctx, before)
+    resources = ctx.resources
+    kept = ctx.loaders
     try:
-        data = await run_tree(ctx, tree, variables)
+        async with reading(resources.read_sessions or resources.sessions) as session:
+            shared = SharedReads(session)
+            ctx.loaders = Loaders.for_viewer(
+                resources,
+                ctx.viewer,
+                ctx.reads,
+                read_only=True,
+                sessions=cast(SessionFactory, shared),
+            )
+            try:
+                data = await run_tree(ctx, tree, variables)
+            finally:
+                await shared.close()
+        ctx.loaders = kept
     except Exception as reason:  # any error: the reference path reports it
         log.debug("plan of %s abandoned: %r", operation_name, reason)
         # The reference run must see what this one saw: no reads recorded by
