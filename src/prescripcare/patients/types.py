@@ -10,6 +10,7 @@ import strawberry
 
 from prescripcare.adherence.types import AdherenceType, adherence_over, window_or_error
 from prescripcare.auth.types import UserType
+from prescripcare.doses.service import MAX_WINDOW_DAYS as MAX_DOSE_WINDOW_DAYS
 from prescripcare.doses.types import DoseType
 from prescripcare.drugs.interactions import find_interactions
 from prescripcare.drugs.types import Interaction
@@ -21,13 +22,19 @@ from prescripcare.patients.models import Patient, ReminderChannel
 from prescripcare.prescriptions.models import PrescriptionStatus
 from prescripcare.prescriptions.types import PrescriptionStatusEnum, PrescriptionType
 
-MAX_DOSE_WINDOW = timedelta(days=93)
-
 
 @strawberry.type
 class QuietHours:
     start: time
     end: time
+
+
+def check_dose_window(start: datetime, end: datetime) -> None:
+    """`doses(from, to)`'s rule, shared with its execution plan."""
+    if end <= start:
+        raise bad_input("to", "`to` must be after `from`.")
+    if end - start > timedelta(days=MAX_DOSE_WINDOW_DAYS):
+        raise bad_input("to", f"A dose window is at most {MAX_DOSE_WINDOW_DAYS} days.")
 
 
 @strawberry.type(name="Patient")
@@ -89,7 +96,8 @@ class PatientType:
         return DoseType.from_model(found) if found else None
 
     @strawberry.field(
-        description="Doses due from `from` (inclusive) to `to` (exclusive), at most 93 days."
+        description="Doses due from `from` (inclusive) to `to` (exclusive), "
+        f"at most {MAX_DOSE_WINDOW_DAYS} days."
     )
     async def doses(
         self,
@@ -97,10 +105,7 @@ class PatientType:
         from_: Annotated[datetime, strawberry.argument(name="from")],
         to: datetime,
     ) -> list[DoseType]:
-        if to <= from_:
-            raise bad_input("to", "`to` must be after `from`.")
-        if to - from_ > MAX_DOSE_WINDOW:
-            raise bad_input("to", "A dose window is at most 93 days.")
+        check_dose_window(from_, to)
         found = await info.context.loaders.doses_by_patient_window.load((self._model.id, from_, to))
         return [DoseType.from_model(d) for d in found]
 

@@ -15,9 +15,8 @@ from prescripcare.doses.types import DoseType
 from prescripcare.drugs.interactions import find_interactions
 from prescripcare.drugs.types import Interaction
 from prescripcare.graphql.context import Context
-from prescripcare.graphql.errors import bad_input
 from prescripcare.patients.queries import find_patient, list_patients
-from prescripcare.patients.types import MAX_DOSE_WINDOW, PatientConnection, PatientType
+from prescripcare.patients.types import PatientConnection, PatientType, check_dose_window
 from prescripcare.plans.registry import batch
 from prescripcare.prescriptions.models import PrescriptionStatus
 from prescripcare.prescriptions.types import PrescriptionType
@@ -87,10 +86,7 @@ async def next_dose(ctx: Context, parents: Parents, args: Arguments) -> list[Dos
 @batch("Patient", "doses")
 async def doses(ctx: Context, parents: Parents, args: Arguments) -> list[list[DoseType]]:
     start, end = args["from"], args["to"]
-    if end <= start:
-        raise bad_input("to", "`to` must be after `from`.")
-    if end - start > MAX_DOSE_WINDOW:
-        raise bad_input("to", "A dose window is at most 93 days.")
+    check_dose_window(start, end)
     found = await ctx.loaders.doses_by_patient_window.load_many(
         [(pid, start, end) for pid in _ids(parents)]
     )
