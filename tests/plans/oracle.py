@@ -5,6 +5,7 @@ paths, messages and codes, and the audit entries each run writes."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,7 +71,11 @@ class Oracle:
         )
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
-            body["errors"] = [e.formatted for e in result.errors]
+            # In the order of their paths: graphql-core reports errors as
+            # concurrent fields fail, so two reference runs of one document
+            # can list the same errors in different orders.
+            errors = [e.formatted for e in result.errors]
+            body["errors"] = sorted(errors, key=lambda e: json.dumps(e, sort_keys=True))
         return Answer(body, bool(ctx.extras.get(PLANNED)), await self._entries_after(before))
 
     async def _last_entry(self) -> int:

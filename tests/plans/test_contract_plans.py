@@ -123,3 +123,19 @@ async def test_aliases_fragments_directives_and_variables_are_planned(
     planned, reference = await oracle.compare(None, FEATURES, {**base, "withDoses": True})
     assert planned.body == reference.body
     assert planned.body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_the_cost_limit_answers_before_the_planner(
+    resources: Resources, doctor: Account
+) -> None:
+    greedy = """
+    query Greedy($from: DateTime!, $to: DateTime!) {
+      patients(first: 100) { edges { node {
+        doses(from: $from, to: $to) { id reminders { status } prescription { drug { name } } }
+      } } }
+    }"""
+    window = {"from": "2026-01-01T00:00:00Z", "to": "2026-04-04T00:00:00Z"}
+    oracle = Oracle.for_resources(resources)
+    planned, reference = await oracle.compare(doctor.token, greedy, window)
+    assert not planned.planned and planned.body == reference.body
+    assert planned.body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import GraphQLList, GraphQLNonNull, GraphQLOutputType, is_leaf_type
 from graphql.execution.values import VariableValues, get_argument_values
@@ -23,9 +23,22 @@ from graphql.execution.values import VariableValues, get_argument_values
 from prescripcare.graphql.context import Context
 from prescripcare.plans.compile import Selection, Tree
 
+T = TypeVar("T")
+
 
 class Abandon(Exception):
     """The plan cannot answer this operation exactly."""
+
+
+def every(found: Sequence[T | None], missing: str) -> list[T]:
+    """`found`, when nothing is missing: a row a resolver asserts exists but
+    that is absent is the resolver's error to report, not the plan's."""
+    out: list[T] = []
+    for item in found:
+        if item is None:
+            raise Abandon(missing)
+        out.append(item)
+    return out
 
 
 async def run_tree(ctx: Context, tree: Tree, variables: VariableValues) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from prescripcare.graphql.context import Context
-from prescripcare.plans.execute import Abandon
+from prescripcare.plans.execute import every
 from prescripcare.plans.registry import batch
 from prescripcare.prescriptions.types import PrescriptionType
 from prescripcare.reminders.types import ReminderType
@@ -26,9 +26,5 @@ async def prescription(ctx: Context, parents: Parents, args: Arguments) -> list[
     found = await ctx.loaders.prescription_by_id.load_many(
         [d._model.prescription_id for d in parents]
     )
-    out = []
-    for p in found:
-        if p is None:
-            raise Abandon("a visible dose without a visible prescription")
-        out.append(PrescriptionType.from_model(p))
-    return out
+    visible = every(found, "a visible dose without a visible prescription")
+    return [PrescriptionType.from_model(p) for p in visible]

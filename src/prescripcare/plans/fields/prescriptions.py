@@ -15,7 +15,7 @@ from prescripcare.adherence.types import AdherenceType, window_or_error
 from prescripcare.doses.types import DoseType
 from prescripcare.drugs.types import DrugType
 from prescripcare.graphql.context import Context
-from prescripcare.plans.execute import Abandon
+from prescripcare.plans.execute import every
 from prescripcare.plans.fields.patients import figures
 from prescripcare.plans.registry import batch
 from prescripcare.prescriptions.models import Fill, PrescriptionStatus
@@ -28,13 +28,8 @@ Arguments = Mapping[str, Any]
 @batch("Prescription", "drug")
 async def drug(ctx: Context, parents: Parents, args: Arguments) -> list[DrugType]:
     found = await ctx.loaders.drugs.by_rxcui.load_many([p._model.rxcui for p in parents])
-    out = []
-    for concept in found:
-        if concept is None:
-            # The resolver asserts this never happens: let it say so.
-            raise Abandon("a prescription names a drug outside the catalog")
-        out.append(DrugType.from_model(concept))
-    return out
+    concepts = every(found, "a prescription names a drug outside the catalog")
+    return [DrugType.from_model(c) for c in concepts]
 
 
 @batch("Prescription", "nextDose")
@@ -57,14 +52,13 @@ async def _fills(ctx: Context, parents: Parents) -> list[list[Fill]]:
 @batch("Prescription", "adherence")
 async def adherence(ctx: Context, parents: Parents, args: Arguments) -> list[AdherenceType]:
     loaders = ctx.loaders
-    patients = await loaders.patient_by_id.load_many([p._model.patient_id for p in parents])
+    patients = every(
+        await loaders.patient_by_id.load_many([p._model.patient_id for p in parents]),
+        "a visible prescription without a visible patient",
+    )
     now = ctx.now()
-    windows = []
-    for patient in patients:
-        if patient is None:
-            raise Abandon("a visible prescription without a visible patient")
-        days, first, last = args.get("days"), args.get("from"), args.get("to")
-        windows.append(window_or_error(days, first, last, patient.timezone, now))
+    days, first, last = args.get("days"), args.get("from"), args.get("to")
+    windows = [window_or_error(days, first, last, p.timezone, now) for p in patients]
     counts, fills = await asyncio.gather(
         loaders.dose_days_by_prescription.load_many(
             [(p._model.id, w[0], w[1]) for p, w in zip(parents, windows, strict=True)]
