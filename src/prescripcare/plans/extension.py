@@ -44,6 +44,10 @@ async def answer(
 ) -> dict[str, Any] | None:
     """The operation's data through its plan; None when it has none or the
     plan gave up (the caller then executes it the reference way)."""
+    if ctx.viewer is None:
+        # Every planned root field requires a signed-in viewer: the reference
+        # path answers UNAUTHENTICATED without a wasted attempt.
+        return None
     operation = get_operation_ast(document, operation_name)
     if operation is None or operation.operation is not OperationType.QUERY:
         return None
