@@ -209,6 +209,10 @@ class Settings(BaseSettings):
     # in bounded LRU caches: the clients send a few dozen fixed documents,
     # while unique texts from an attacker cannot grow memory past the bound.
     graphql_document_cache_size: int = Field(default=256, ge=1, le=10_000)
+    # Query operations whose every field has an execution plan are answered
+    # by the planner (prescripcare/plans) instead of field-by-field
+    # resolution; off, every operation takes graphql-core's path.
+    graphql_plans: bool = True
     # Prepared statements kept per database connection. 0 turns them off,
     # which PgBouncer in transaction pooling mode needs.
     db_statement_cache_size: int = Field(default=500, ge=0, le=10_000)

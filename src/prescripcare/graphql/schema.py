@@ -43,6 +43,7 @@ from prescripcare.graphql.trusted import load_manifests
 from prescripcare.observability.graphqlmetrics import OperationMetrics, known_operation_names
 from prescripcare.patients.mutations import PatientMutation
 from prescripcare.patients.queries import PatientQuery
+from prescripcare.plans.extension import planned_execution
 from prescripcare.prescriptions.mutations import PrescriptionMutation
 from prescripcare.privacy.mutations import PrivacyMutation
 from prescripcare.reminders.mutations import DeviceMutation
@@ -143,6 +144,10 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         partial(QueryCostLimiter, max_cost=settings.graphql_max_cost),
         StorableTextGuard,
     ]
+    if settings.graphql_plans:
+        # Last, so it runs after every check above and only when none of
+        # them has answered the operation already.
+        extensions.append(planned_execution(cache_size))
     if settings.is_production:
         extensions.append(DisableIntrospection)
     return PrescripCareSchema(

@@ -29,6 +29,14 @@ class QuietHours:
     end: time
 
 
+def check_dose_window(start: datetime, end: datetime) -> None:
+    """`doses(from, to)`'s rule, shared with its execution plan."""
+    if end <= start:
+        raise bad_input("to", "`to` must be after `from`.")
+    if end - start > timedelta(days=MAX_DOSE_WINDOW_DAYS):
+        raise bad_input("to", f"A dose window is at most {MAX_DOSE_WINDOW_DAYS} days.")
+
+
 @strawberry.type(name="Patient")
 class PatientType:
     id: strawberry.ID
@@ -97,10 +105,7 @@ class PatientType:
         from_: Annotated[datetime, strawberry.argument(name="from")],
         to: datetime,
     ) -> list[DoseType]:
-        if to <= from_:
-            raise bad_input("to", "`to` must be after `from`.")
-        if to - from_ > timedelta(days=MAX_DOSE_WINDOW_DAYS):
-            raise bad_input("to", f"A dose window is at most {MAX_DOSE_WINDOW_DAYS} days.")
+        check_dose_window(from_, to)
         found = await info.context.loaders.doses_by_patient_window.load((self._model.id, from_, to))
         return [DoseType.from_model(d) for d in found]
 
