@@ -15,6 +15,7 @@ from prescripcare.audit.models import AuditAction
 from prescripcare.audit.service import record
 from prescripcare.auth.mail import AccountMail
 from prescripcare.auth.models import RefreshToken, Role, User
+from prescripcare.auth.notices import AccountNotices
 from prescripcare.auth.passwords import PasswordService, check_password
 from prescripcare.auth.reset import PasswordResetService
 from prescripcare.auth.tokens import AccessTokenCodec, hash_refresh_token, new_refresh_token
@@ -24,7 +25,7 @@ from prescripcare.errors import AccessDenied, ErrorCode, Problem, Problems, User
 from prescripcare.patients.models import Patient
 from prescripcare.patients.service import check_birth_date
 from prescripcare.settings import Settings
-from prescripcare.validation import clean_email, clean_name, clean_timezone
+from prescripcare.validation import clean_email, clean_language, clean_name, clean_timezone
 
 
 @dataclass
@@ -35,6 +36,7 @@ class Registration:
     role: Role = Role.PATIENT
     date_of_birth: date | None = None
     timezone: str | None = None
+    language: str | None = None
 
 
 @dataclass
@@ -77,6 +79,7 @@ class AuthService:
         self.refresh_lifetime = timedelta(days=settings.refresh_token_days)
         self.two_factor = TwoFactorService(settings)
         self.resets = PasswordResetService(settings, passwords, mail or AccountMail(None))
+        self.notices = AccountNotices(mail or AccountMail(None), settings.default_language)
 
     async def _email_in_use(self, session: AsyncSession, email: str) -> bool:
         found = await session.execute(
@@ -137,7 +140,10 @@ class AuthService:
         check_password(data.password, problems, "input.password", email=email or "")
         name = clean_name(data.name, problems, "input.name")
         timezone: str | None = None
+        language: str | None = None
         if data.role is Role.PATIENT:
+            if data.language:
+                language = clean_language(data.language, problems, "input.language")
             if not data.timezone:
                 problems.invalid("input.timezone", "A patient needs an IANA time zone.")
             else:
@@ -157,6 +163,7 @@ class AuthService:
                 date_of_birth=data.date_of_birth,
                 timezone=timezone,
                 email=email,
+                language=language,
                 created_by=user.id,
                 created_at=now,
                 updated_at=now,
