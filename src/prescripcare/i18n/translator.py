@@ -4,8 +4,8 @@ English message id itself, so a missing translation reads as English."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import datetime as dt
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo

@@ -19,6 +19,7 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import LinearSegmentedColormap, Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from PIL import Image as PILImage
 
 from prescripcare.i18n.translator import Language
 
@@ -80,8 +81,12 @@ def heat_map_png(daily: list[tuple[date, int, int]], lang: Language, dpi: int = 
     bar.set_ticks([0, 0.5, 1], labels=[lang.percent(v) for v in (0, 0.5, 1)])
     bar.ax.tick_params(labelsize=6, colors=INK, length=2)
     bar.outline.set_visible(False)
+    drawn = io.BytesIO()
+    fig.savefig(drawn, format="png", dpi=dpi, facecolor="white")
+    # Opaque RGB: a PNG with alpha would reach the PDF as an image plus a
+    # soft mask, for nothing (the page is white).
     out = io.BytesIO()
-    fig.savefig(out, format="png", dpi=dpi, facecolor="white")
+    PILImage.open(drawn).convert("RGB").save(out, format="PNG", optimize=True)
     return out.getvalue()
 
 

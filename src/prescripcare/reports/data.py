@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 DEFAULT_DAYS = 90
 # The list of missed and late doses keeps the report within two pages.
-MAX_LISTED_DOSES = 12
+MAX_LISTED_DOSES = 8
 
 
 @dataclass(frozen=True)
