@@ -73,10 +73,10 @@ def count_squares(png: Path, min_side: int = 12) -> int:
                 x, y = queue.popleft()
                 left, right, top, bottom = min(left, x), max(right, x), min(top, y), max(bottom, y)
                 for nx, ny in ((x + 1, y), (x - 1, y), (x, y + 1), (x, y - 1)):
-                    if 0 <= nx < width and 0 <= ny < height and not seen[ny * width + nx]:
-                        if filled(nx, ny):
-                            seen[ny * width + nx] = 1
-                            queue.append((nx, ny))
+                    inside = 0 <= nx < width and 0 <= ny < height
+                    if inside and not seen[ny * width + nx] and filled(nx, ny):
+                        seen[ny * width + nx] = 1
+                        queue.append((nx, ny))
             w, h = right - left + 1, bottom - top + 1
             if min(w, h) >= min_side and 0.75 <= w / h <= 1.33:
                 squares += 1
