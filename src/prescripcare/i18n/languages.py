@@ -31,7 +31,9 @@ def _parse(tag: str) -> Locale:
     try:
         return Locale.parse(tag.strip().replace("_", "-"), sep="-")
     except (UnknownLocaleError, ValueError, TypeError) as error:
-        raise UnknownLanguage(f"{tag!r} is not a language tag we know (BCP 47).") from error
+        raise UnknownLanguage(
+            f"{tag!r} is not a language tag we know (BCP 47); choose one of: {', '.join(SHIPPED)}."
+        ) from error
 
 
 def catalog_names(locale: Locale) -> list[str]:
@@ -57,7 +59,7 @@ def normalize(tag: str) -> str:
     """The canonical tag for `tag` (case, separators), if we can serve it;
     UnknownLanguage otherwise, naming what we ship."""
     if not tag or len(tag) > MAX_TAG_LENGTH:
-        raise UnknownLanguage("A language is a BCP 47 tag such as en, es or pt-BR.")
+        raise UnknownLanguage(f"A language is a BCP 47 tag, one of: {', '.join(SHIPPED)}.")
     locale = _parse(tag)
     if not any(name in _catalogs() for name in catalog_names(locale)):
         raise UnknownLanguage(

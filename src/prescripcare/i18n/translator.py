@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale, localedata
@@ -30,9 +31,9 @@ from prescripcare.i18n.languages import (
 _SPACES = str.maketrans({"\u202f": " ", "\u00a0": " "})
 
 
-def _load(names: list[str]) -> NullTranslations:
+def _load(names: list[str], directory: Path = LOCALE_DIR) -> NullTranslations:
     # A NullTranslations when none of the names has a catalog.
-    return Translations.load(str(LOCALE_DIR), names, DOMAIN)
+    return Translations.load(str(directory), names, DOMAIN)
 
 
 @cache
@@ -97,9 +98,14 @@ def _regional(locale: Locale, timezone: str | None) -> Locale:
 def speak(tag: str, timezone: str | None = None) -> Language:
     """The Language of a normalized tag (see languages.normalize), with dates
     and numbers in the variant of the reader's time zone."""
+    return language_from(LOCALE_DIR, tag, timezone)
+
+
+def language_from(directory: Path, tag: str, timezone: str | None = None) -> Language:
+    """`speak` with the catalogs of `directory` (English always from ours)."""
     locale = babel_locale(tag)
     shown = _regional(locale, timezone)
-    own = _load(catalog_names(locale))
+    own = _load(catalog_names(locale), directory)
     if not isinstance(own, Translations) or locale.language == SOURCE:
         return Language(tag, shown, _english())
     own.add_fallback(_english())
