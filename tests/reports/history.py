@@ -1,7 +1,7 @@
 """A patient with ninety days of believable history, for the report tests:
 a Spanish-speaking patient in Madrid with their own login, a clinician on
-the care team, a linked caregiver, two scheduled medicines with fills (one
-refill gap each) and a pattern of taken, late, skipped and missed doses that
+the care team, a linked caregiver, three scheduled medicines with fills (two
+with a refill gap, two that interact) and a pattern of taken, late, skipped and missed doses that
 slips in the last three weeks."""
 
 from __future__ import annotations
@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
+from sqlmodel import col
 
 from prescripcare.auth.models import Role
 from prescripcare.db import transaction
 from prescripcare.doses.models import Dose
+from prescripcare.patients.models import Patient
 from prescripcare.resources import Resources
 from tests.conftest import GraphQLClient
 from tests.factories import Account, account
@@ -23,7 +25,8 @@ from tests.patients.documents import ADD_TEAM, LINK_CAREGIVER
 from tests.prescriptions.documents import PRESCRIBE, RECORD_FILL, prescription
 
 ZONE = "Europe/Madrid"
-METFORMIN, LISINOPRIL = "6809", "29046"
+NAME = "Lucía Fernández Ortega"
+METFORMIN, LISINOPRIL, SPIRONOLACTONE = "6809", "29046", "9997"
 # (drug, times, fills as (date, days' supply))
 REGIMEN = [
     (
@@ -32,6 +35,8 @@ REGIMEN = [
         [("2025-10-01", 30), ("2025-11-06", 30), ("2025-12-06", 30), ("2026-01-05", 30)],
     ),
     (LISINOPRIL, ["08:00"], [("2025-09-20", 90), ("2026-01-02", 90)]),
+    # With lisinopril: a moderate interaction (potassium), for the notes.
+    (SPIRONOLACTONE, ["08:00"], [("2025-10-01", 60), ("2025-11-28", 60)]),
 ]
 FIRST_DAY = date(2025, 10, 1)
 SET_LANGUAGE = """
@@ -75,6 +80,10 @@ async def build_history(
     for document, email in ((ADD_TEAM, doctor.email), (LINK_CAREGIVER, carer.email)):
         out = await gql.data(document, {"patientId": pid, "email": email}, token=me.now_token)
         assert next(iter(out.values()))["errors"] == [], out
+    async with transaction(resources.sessions) as session:
+        await session.execute(
+            update(Patient).where(col(Patient.id) == me.patient_id).values(name=NAME)
+        )
     # The caregiver set up their relative's phone in Spanish.
     spoken = await gql.data(SET_LANGUAGE, {"id": pid, "language": "es"}, token=carer.now_token)
     assert spoken["setPatientLanguage"]["errors"] == [], spoken

@@ -30,7 +30,7 @@ TAKEN_COLOURS = LinearSegmentedColormap.from_list(
 NO_DOSE = "#d5d8dc"
 INK = "#2c3e50"
 # Inches: the largest square, and the margins around the grid for labels.
-CELL, LEFT, RIGHT, TOP, BOTTOM = 0.24, 0.42, 0.8, 0.3, 0.08
+CELL, LEFT, RIGHT, TOP, BOTTOM = 0.26, 0.42, 0.8, 0.3, 0.08
 GRID_WIDTH = 5.6
 
 

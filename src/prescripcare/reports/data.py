@@ -75,6 +75,7 @@ class ReportData:
     overall: Adherence
     medications: list[Medication]
     late: int
+    on_time_minutes: int
     events: list[DoseEvent] = field(default_factory=list)
     events_total: int = 0
     gaps: list[RefillGap] = field(default_factory=list)
@@ -234,6 +235,7 @@ async def gather(
         overall=overall,
         medications=medications,
         late=overall.taken - overall.on_time,
+        on_time_minutes=int(on_time.total_seconds() // 60),
         events=[
             DoseEvent(names.get(rx_id, ""), d.scheduled_at, d.status, d.taken_at)
             for d, rx_id in doses

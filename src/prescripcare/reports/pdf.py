@@ -114,7 +114,12 @@ def _summary(data: ReportData, lang: Language, width: float) -> Table:
         (
             lang.gettext("On time"),
             lang.percent(o.on_time_rate),
-            lang.gettext("taken within the on-time window"),
+            lang.ngettext(
+                "taken within %(num)s minute of their time",
+                "taken within %(num)s minutes of their time",
+                data.on_time_minutes,
+            )
+            % {"num": lang.number(data.on_time_minutes)},
         ),
         (
             lang.gettext("PDC"),
@@ -203,9 +208,15 @@ def _heat_map(data: ReportData, lang: Language) -> list[Flowable]:
 
 def _events(data: ReportData, lang: Language, width: float, timezone: str) -> list[Flowable]:
     o = data.overall
-    intro = lang.gettext(
-        "%(missed)s missed and %(late)s taken late (more than the on-time window from their time)."
-    ) % {"missed": lang.number(o.missed), "late": lang.number(data.late)}
+    intro = lang.ngettext(
+        "%(missed)s missed and %(late)s taken late (more than %(num)s minute from their time).",
+        "%(missed)s missed and %(late)s taken late (more than %(num)s minutes from their time).",
+        data.on_time_minutes,
+    ) % {
+        "missed": lang.number(o.missed),
+        "late": lang.number(data.late),
+        "num": lang.number(data.on_time_minutes),
+    }
     out: list[Flowable] = [_p(intro, META)]
     if not data.events:
         return out
@@ -219,7 +230,7 @@ def _events(data: ReportData, lang: Language, width: float, timezone: str) -> li
     ]
     for e in data.events:
         if e.status == DoseStatus.MISSED.value or e.taken_at is None:
-            happened = lang.gettext("Missed")
+            happened = lang.gettext("Not taken (missed)")
         else:
             happened = lang.gettext("Taken at %(time)s") % {
                 "time": lang.datetime(e.taken_at, timezone, "short")
@@ -303,7 +314,8 @@ def _header(data: ReportData, lang: Language) -> list[Flowable]:
         "%(first)s to %(last)s (%(num)s day)", "%(first)s to %(last)s (%(num)s days)", days
     ) % {"first": lang.date(data.first), "last": lang.date(data.last), "num": lang.number(days)}
     made = lang.gettext("Made %(when)s") % {
-        "when": lang.datetime(data.generated_at, p.timezone, "medium")
+        "when": f"{lang.date(data.generated_at, 'medium', p.timezone)}, "
+        f"{lang.time(data.generated_at, p.timezone)}"
     }
     return [
         _p(lang.gettext("Medication adherence report"), TITLE),
