@@ -31,7 +31,7 @@ async def test_write_the_sample_pages(
     for language in ("en", "es"):
         url = path(history, language=language, **WINDOW)
         pdf = saved(await download(client, url, history.doctor), tmp_path)
-        first = render_pages(pdf, tmp_path, dpi=110)[0]
+        pages = tmp_path / language
+        pages.mkdir()
+        first = render_pages(pdf, pages, dpi=110)[0]
         first.replace(Path(TARGET) / f"sample-adherence-report-{language}.png")
-        for leftover in tmp_path.glob("page*.png"):
-            leftover.unlink()
