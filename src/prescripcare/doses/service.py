@@ -21,6 +21,8 @@ from prescripcare.patients.models import Patient
 from prescripcare.prescriptions.models import Prescription, PrescriptionStatus
 
 # Recording a dose this long before it is due is a mistake, not a dose taken.
+# The longest window of doses one request reads (a quarter and a bit).
+MAX_WINDOW_DAYS = 93
 EARLIEST_RECORD = timedelta(hours=2)
 # A clock a few minutes fast on a phone is not a dose taken in the future.
 CLOCK_SKEW = timedelta(minutes=5)

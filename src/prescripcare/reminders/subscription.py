@@ -26,7 +26,7 @@ from prescripcare.ids import parse_uuid
 from prescripcare.observability.metrics import ACTIVE_SUBSCRIPTIONS
 from prescripcare.patients.access import visible_patients
 from prescripcare.patients.models import Patient, ReminderChannel
-from prescripcare.realtime.events import Event, EventKind, follow, valid_event_id
+from prescripcare.realtime.events import Event, EventKind, valid_event_id
 
 ReminderEventKindEnum = strawberry.enum(EventKind, name="ReminderEventKind")
 # How long a live read waits before the subscription looks at the clock.
@@ -131,7 +131,7 @@ class ReminderSubscription:
         res = ctx.resources
         ACTIVE_SUBSCRIPTIONS.inc()
         try:
-            async for event in follow(res.redis, res.keys, after, POLL):
+            async for event in res.events.follow(after, POLL):
                 if viewer.token_expires_at is not None and ctx.now() >= viewer.token_expires_at:
                     if isinstance(ctx.request, WebSocket):
                         await ctx.request.close(code=TOKEN_EXPIRED, reason="Access token expired")
