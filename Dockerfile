@@ -29,11 +29,14 @@ RUN apt-get update \
     && groupadd --system --gid 10001 prescripcare \
     && useradd --system --uid 10001 --gid prescripcare --home-dir /app --shell /usr/sbin/nologin prescripcare
 COPY --from=build /opt/venv /opt/venv
+# MPLCONFIGDIR: matplotlib (the adherence report's charts) keeps its font
+# cache there; the home directory is not writable by the service user.
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PRESCRIPCARE_ENV=production \
-    PORT=8000
+    PORT=8000 \
+    MPLCONFIGDIR=/tmp/matplotlib
 WORKDIR /app
 USER 10001:10001
 EXPOSE 8000 9100
