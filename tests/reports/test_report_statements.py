@@ -20,9 +20,7 @@ PIN_REPORT = 15
 MORE = ["11289", "7646", "4493", "36437"]
 
 
-async def statements(
-    client: httpx.AsyncClient, history: History, counter: StatementCounter
-) -> int:
+async def statements(client: httpx.AsyncClient, history: History, counter: StatementCounter) -> int:
     counter.count = 0
     answer = await download(client, path(history, **WINDOW), history.doctor)
     assert answer.status_code == 200
