@@ -5,12 +5,10 @@ e-mails (password reset, two-step sign-in) through sendgrid."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import update
 from starlette.applications import Starlette
 
@@ -25,13 +23,12 @@ from prescripcare.reminders.providers import TwilioSmsChannel
 from prescripcare.reminders.service import RetryPolicy, queue_due, send_ready
 from prescripcare.reminders.texts import reminder_text
 from prescripcare.resources import Resources
-from prescripcare.settings import Settings
-from tests.auth.limited import client_from, custom_app
+from tests.auth.limited import client_from
 from tests.auth.test_two_factor import CONFIRM, ENROLL
 from tests.conftest import GraphQLClient
 from tests.factories import Account, account, patient
 from tests.prescriptions.documents import PRESCRIBE, SNOOZE, prescription
-from tests.providers import SENDGRID_KEY, SendGridStandIn, TwilioStandIn
+from tests.providers import SendGridStandIn, TwilioStandIn
 
 ZONE = "America/Mexico_City"
 # The first dose: 08:00 on 14 January in Mexico City (UTC-6) is 14:00 UTC.
@@ -110,20 +107,6 @@ def test_the_caregiver_alert_and_refill_reminder_in_spanish() -> None:
     # The drug's name only where the deployment allows it, in Spanish too.
     named = reminder_text(ReminderKind.MEDICATION.value, DUE, DUE, ZONE, es, LINK, "metformina")
     assert "(8:00 a.m.)" in named.body and "metformina" in named.body
-
-
-@pytest.fixture
-async def mailing_app(
-    app: Starlette, migrated: Settings, clock: SettableClock, sendgrid: SendGridStandIn
-) -> AsyncIterator[Starlette]:
-    async with custom_app(
-        migrated,
-        clock,
-        sendgrid_api_key=SecretStr(SENDGRID_KEY),
-        sendgrid_from_email="accounts@prescripcare.example",
-        sendgrid_api_url=sendgrid.server.url,
-    ) as application:
-        yield application
 
 
 async def test_account_mail_to_a_spanish_patient_is_spanish(

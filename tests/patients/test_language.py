@@ -11,15 +11,8 @@ from prescripcare.auth.models import Role
 from prescripcare.resources import Resources
 from tests.conftest import GraphQLClient
 from tests.factories import Account, account
-from tests.patients.documents import LINK_CAREGIVER
+from tests.patients.documents import LINK_CAREGIVER, SET_LANGUAGE
 
-SET = """
-mutation($id: ID!, $language: String) {
-  setPatientLanguage(patientId: $id, language: $language) {
-    patient { id language }
-    errors { code field message }
-  }
-}"""
 CREATE = """
 mutation($input: CreatePatientInput!) {
   createPatient(input: $input) { patient { id language } errors { code field message } }
@@ -39,7 +32,7 @@ async def set_language(
     gql: GraphQLClient, who: Account, pid: str, language: str | None
 ) -> dict[str, Any]:
     out: dict[str, Any] = (
-        await gql.data(SET, {"id": pid, "language": language}, token=who.now_token)
+        await gql.data(SET_LANGUAGE, {"id": pid, "language": language}, token=who.now_token)
     )["setPatientLanguage"]
     return out
 

@@ -21,7 +21,7 @@ from prescripcare.patients.models import Patient
 from prescripcare.resources import Resources
 from tests.conftest import GraphQLClient
 from tests.factories import Account, account
-from tests.patients.documents import ADD_TEAM, LINK_CAREGIVER
+from tests.patients.documents import ADD_TEAM, LINK_CAREGIVER, SET_LANGUAGE
 from tests.prescriptions.documents import PRESCRIBE, RECORD_FILL, prescription
 
 ZONE = "Europe/Madrid"
@@ -39,13 +39,6 @@ REGIMEN = [
     (SPIRONOLACTONE, ["08:00"], [("2025-10-01", 60), ("2025-11-28", 60)]),
 ]
 FIRST_DAY = date(2025, 10, 1)
-SET_LANGUAGE = """
-mutation($id: ID!, $language: String) {
-  setPatientLanguage(patientId: $id, language: $language) {
-    patient { id language }
-    errors { code field message }
-  }
-}"""
 
 
 @dataclass

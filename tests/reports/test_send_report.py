@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import select
 from starlette.applications import Starlette
 
@@ -17,11 +16,10 @@ from prescripcare.app import resources_of
 from prescripcare.audit.models import AuditEntry
 from prescripcare.auth.models import Role
 from prescripcare.clock import SettableClock
-from prescripcare.settings import Settings
-from tests.auth.limited import client_from, custom_app
+from tests.auth.limited import client_from
 from tests.conftest import GraphQLClient
 from tests.factories import Account, account
-from tests.providers import SENDGRID_KEY, SendGridStandIn
+from tests.providers import SendGridStandIn
 from tests.reports.history import History, build_history
 
 SEND = """
@@ -30,20 +28,6 @@ mutation($id: ID!, $to: ID!, $from: Date, $until: Date) {
     ok errors { code field message }
   }
 }"""
-
-
-@pytest.fixture
-async def mailing_app(
-    app: Starlette, migrated: Settings, clock: SettableClock, sendgrid: SendGridStandIn
-) -> AsyncIterator[Starlette]:
-    async with custom_app(
-        migrated,
-        clock,
-        sendgrid_api_key=SecretStr(SENDGRID_KEY),
-        sendgrid_from_email="reports@prescripcare.example",
-        sendgrid_api_url=sendgrid.server.url,
-    ) as application:
-        yield application
 
 
 @pytest.fixture
