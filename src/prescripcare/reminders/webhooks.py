@@ -1,6 +1,9 @@
 """Twilio's callbacks: delivery status of our messages and inbound replies
 (STOP withdraws SMS consent). Every request's signature is checked against
-PUBLIC_BASE_URL and the auth token; anything else is refused."""
+PUBLIC_BASE_URL and the auth token; anything else is refused. A message
+Twilio reports `failed` or `undelivered` is a failed reminder: counted for
+the alert and published to the patient's reminder events, like a failure at
+send time."""
 
 from __future__ import annotations
 
@@ -14,8 +17,10 @@ from twilio.request_validator import RequestValidator
 
 from prescripcare.db import transaction
 from prescripcare.patients.models import Patient, ReminderChannel
+from prescripcare.realtime.events import Event, EventKind, publish
 from prescripcare.reminders.consent import record_changes
 from prescripcare.reminders.models import Reminder, ReminderState
+from prescripcare.reminders.service import count_undelivered
 from prescripcare.resources import Resources
 
 log = logging.getLogger("prescripcare.webhooks")
@@ -50,8 +55,11 @@ async def twilio_status(request: Request) -> Response:
         "undelivered": ReminderState.FAILED,
         "failed": ReminderState.FAILED,
     }.get(status)
-    if new_state is not None and form.get("MessageSid"):
-        async with transaction(resources.sessions) as session:
+    if new_state is None or not form.get("MessageSid"):
+        return Response(status_code=204)
+    now = resources.clock.now()
+    async with transaction(resources.sessions) as session:
+        changed = (
             await session.execute(
                 update(Reminder)
                 .where(
@@ -62,10 +70,36 @@ async def twilio_status(request: Request) -> Response:
                 )
                 .values(
                     status=new_state.value,
-                    updated_at=resources.clock.now(),
+                    updated_at=now,
                     last_error=form.get("ErrorCode") or None,
                 )
+                .returning(
+                    col(Reminder.kind),
+                    col(Reminder.channel),
+                    col(Reminder.patient_id),
+                    col(Reminder.dose_id),
+                )
             )
+        ).all()
+    if new_state is ReminderState.FAILED:
+        # Counted once: Twilio repeats a callback it got no answer to, and the
+        # row is FAILED by then, so the UPDATE above matches nothing.
+        for kind, channel, _, _ in changed:
+            count_undelivered(channel, kind)
+        await publish(
+            resources.redis,
+            resources.keys,
+            [
+                Event(
+                    patient_id=patient_id,
+                    kind=EventKind.REMINDER_FAILED,
+                    at=now,
+                    channel=channel,
+                    dose_id=dose_id,
+                )
+                for _, channel, patient_id, dose_id in changed
+            ],
+        )
     return Response(status_code=204)
 
 
