@@ -21,10 +21,6 @@ UPDATE = """
 mutation($id: ID!, $input: UpdatePatientInput!) {
   updatePatient(id: $id, input: $input) { patient { language } errors { code field message } }
 }"""
-REGISTER = """
-mutation($input: RegisterInput!) {
-  register(input: $input) { user { id } errors { code field message } }
-}"""
 LANGUAGE = "query($id: ID!) { patient(id: $id) { language } }"
 
 
@@ -94,20 +90,3 @@ async def test_an_unknown_language_is_refused_and_nothing_changes(
         await gql.data(UPDATE, {"id": pid, "input": {"language": None}}, token=doctor.token)
     )["updatePatient"]
     assert cleared["patient"]["language"] == "en"
-
-
-async def test_a_patient_chooses_a_language_when_signing_up(gql: GraphQLClient) -> None:
-    variables = {
-        "input": {
-            "email": "sofia.garcia@example.org",
-            "password": "a long and unusual passphrase",
-            "name": "Sofía García",
-            "timezone": "Europe/Madrid",
-            "language": "ES",
-        }
-    }
-    out = (await gql.data(REGISTER, variables))["register"]
-    assert out["errors"] == []
-    wrong = dict(variables["input"], email="other@example.org", language="klingon")
-    refused = (await gql.data(REGISTER, {"input": wrong}))["register"]
-    assert refused["errors"][0]["field"] == "input.language"

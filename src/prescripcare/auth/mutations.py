@@ -46,7 +46,6 @@ class AuthMutation:
             role=Role(input.role) if input.role else Role.PATIENT,
             date_of_birth=input.date_of_birth,
             timezone=input.timezone,
-            language=input.language,
         )
 
         async def work(session: AsyncSession) -> SignedIn:

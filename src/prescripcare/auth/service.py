@@ -25,7 +25,7 @@ from prescripcare.errors import AccessDenied, ErrorCode, Problem, Problems, User
 from prescripcare.patients.models import Patient
 from prescripcare.patients.service import check_birth_date
 from prescripcare.settings import Settings
-from prescripcare.validation import clean_email, clean_language, clean_name, clean_timezone
+from prescripcare.validation import clean_email, clean_name, clean_timezone
 
 
 @dataclass
@@ -36,7 +36,6 @@ class Registration:
     role: Role = Role.PATIENT
     date_of_birth: date | None = None
     timezone: str | None = None
-    language: str | None = None
 
 
 @dataclass
@@ -140,10 +139,7 @@ class AuthService:
         check_password(data.password, problems, "input.password", email=email or "")
         name = clean_name(data.name, problems, "input.name")
         timezone: str | None = None
-        language: str | None = None
         if data.role is Role.PATIENT:
-            if data.language:
-                language = clean_language(data.language, problems, "input.language")
             if not data.timezone:
                 problems.invalid("input.timezone", "A patient needs an IANA time zone.")
             else:
@@ -163,7 +159,6 @@ class AuthService:
                 date_of_birth=data.date_of_birth,
                 timezone=timezone,
                 email=email,
-                language=language,
                 created_by=user.id,
                 created_at=now,
                 updated_at=now,

@@ -58,11 +58,6 @@ class RegisterInput:
     timezone: str | None = strawberry.field(
         default=None, description="IANA name; required when role is PATIENT."
     )
-    language: str | None = strawberry.field(
-        default=None,
-        description="PATIENT: BCP 47 tag of the language to write to them in "
-        "(default: the deployment's).",
-    )
 
 
 @strawberry.input
