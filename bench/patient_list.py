@@ -15,14 +15,14 @@ import asyncio
 import statistics
 import sys
 import time
-import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import httpx
+from _clinic import add_patients
 from _db import bench_database
 from asgi_lifespan import LifespanManager
 from sqlalchemy import event, text
@@ -32,11 +32,8 @@ from prescripcare.auth.models import Role
 from prescripcare.clock import SettableClock
 from prescripcare.db import transaction
 from prescripcare.drugs.seed import load_seed
-from prescripcare.patients.models import CareTeamMember, Patient
-from prescripcare.prescriptions.models import Prescription
 
 NOW = datetime(2026, 4, 1, 12, tzinfo=UTC)
-DRUGS = ["11289", "6809", "29046", "36567", "7646"]
 QUERY = """
 query PatientList($first: Int) {
   patients(first: $first) {
@@ -66,34 +63,9 @@ async def _populate(app: object) -> str:
             NOW,
         )
         tokens = await res.auth.sign_in(session, doctor, NOW)
-        for i in range(50):
-            patient = Patient(
-                name=f"Bench Patient {i:02d}",
-                date_of_birth=date(1960, 1, 1),
-                timezone="Europe/London",
-                created_at=NOW,
-                updated_at=NOW,
-            )
-            session.add(patient)
-            await session.flush()
-            session.add(CareTeamMember(patient_id=patient.id, user_id=doctor.id, created_at=NOW))
-            for drug in DRUGS:
-                session.add(
-                    Prescription(
-                        id=uuid.uuid4(),
-                        patient_id=patient.id,
-                        rxcui=drug,
-                        prescriber_id=doctor.id,
-                        dose_quantity=1,
-                        dose_unit="tablet",
-                        start_date=start,
-                        times_of_day=[clock_time(8), clock_time(20)],
-                        status="ACTIVE",
-                        created_at=NOW,
-                        updated_at=NOW,
-                    )
-                )
-        await session.flush()
+        await add_patients(
+            session, doctor.id, count=50, label="Bench Patient", start=start, now=NOW
+        )
         # 90 days of twice-daily doses, mostly taken, some missed or skipped,
         # and a 30-day fill each month.
         await session.execute(

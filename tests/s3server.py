@@ -86,6 +86,7 @@ def running(directory: Path) -> Iterator[S3Server]:
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        cwd=Path(__file__).resolve().parents[1],  # where `tests` is importable
     )
     server = S3Server(f"https://localhost:{port}", "localhost", port, certs.ca)
     trusted = ssl.create_default_context(cafile=str(certs.ca))

@@ -17,12 +17,14 @@ class LocalServer:
         self.app = app
         self.url = ""
         self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
 
     def start(self) -> str:
         port = free_port()
         config = uvicorn.Config(self.app, host="127.0.0.1", port=port, log_level="warning")
         self._server = uvicorn.Server(config)
-        threading.Thread(target=self._server.run, daemon=True).start()
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
         deadline = time.monotonic() + 10
         while not self._server.started:
             assert time.monotonic() < deadline, "local server did not start"
@@ -31,5 +33,8 @@ class LocalServer:
         return self.url
 
     def stop(self) -> None:
+        """Returns once the port is closed, so a test can rely on the outage."""
         if self._server is not None:
             self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)

@@ -69,22 +69,44 @@ async def _seed(settings: Settings, demo: bool) -> None:
             f"reference data: {report.concepts} drug concepts, {report.interactions} "
             f"interaction rules ({len(report.skipped)} source rows left out, see the log)"
         )
-        await _sync_search(res)
-        if not demo:
-            return
-        async with transaction(res.sessions) as session:
-            created = await seed_demo(session, res.auth, res.clock.now())
+        created = None
+        if demo:
+            async with transaction(res.sessions) as session:
+                created = await seed_demo(session, res.auth, res.clock.now())
+        # Last, after every commit: an unreachable search server leaves the
+        # database complete, and searches fall back to PostgreSQL.
+        await _sync_search(res, tolerate=True)
     if created:
         print("demo accounts created (shown once):")
         _print_logins()
-    else:
+    elif demo:
         print("demo data already present")
 
 
-async def _sync_search(res: Resources) -> None:
-    async with res.sessions() as session:
-        terms = await res.drug_search.sync(session)
+async def _sync_search(res: Resources, *, tolerate: bool = False) -> None:
+    """Rewrites the search index from the catalog. With `tolerate`, a failure
+    is reported, not raised: the database is already committed."""
+    try:
+        async with res.sessions() as session:
+            terms = await res.drug_search.sync(session)
+    except Exception as exc:
+        if not tolerate:
+            raise
+        print(
+            f"prescripcare: warning: drug search index not updated ({res.drug_search.name}: "
+            f"{type(exc).__name__}: {exc}); searches fall back to PostgreSQL while it is "
+            "unreachable: run `prescripcare sync-search` once it is back",
+            file=sys.stderr,
+        )
+        return
     print(f"drug search ({res.drug_search.name}): {terms} terms indexed")
+
+
+async def _sync_search_command(settings: Settings) -> None:
+    from prescripcare.resources import open_resources
+
+    async with open_resources(settings) as res:
+        await _sync_search(res)
 
 
 async def _import_rxnorm(
@@ -111,7 +133,7 @@ async def _import_rxnorm(
             print(f"RxNorm release {result.release} is already imported (use --force to redo)")
             return
         print(f"RxNorm release {result.release}: read {result.read}, wrote {result.written}")
-        await _sync_search(res)
+        await _sync_search(res, tolerate=True)
 
 
 def _read_text(path: Path) -> str:
@@ -505,6 +527,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reset2fa.add_argument("--email", required=True)
 
+    sub.add_parser(
+        "sync-search", help="rewrite the drug search index (Meilisearch) from the catalog"
+    )
     seed = sub.add_parser("seed", help="load shipped reference data")
     seed.add_argument("--demo", action="store_true", help="also demo accounts and patients")
 
@@ -603,6 +628,8 @@ def main(argv: list[str] | None = None) -> None:
             print("database is at the newest schema")
         elif args.command == "seed":
             _run(lambda: _seed(settings, args.demo))
+        elif args.command == "sync-search":
+            _run(lambda: _sync_search_command(settings))
         elif args.command == "import-rxnorm":
             if not args.directory.is_dir():
                 raise SystemExit(f"prescripcare: {args.directory} is not a directory")

@@ -96,7 +96,11 @@ async def seed_demo(session: AsyncSession, auth: AuthService, now: datetime) -> 
     own = await patients.patient_of_user(session, signed.user.id)
     assert own is not None
     await patients.link_caregiver(session, patient_viewer, str(own.id), CAREGIVER.email, now)
-    await patients.add_care_team_member(session, patient_viewer, str(own.id), CLINICIAN.email, now)
+    # Adding a clinician to a care team is staff-only: the demo admin does it.
+    admin = await _user(session, ADMIN.email)
+    assert admin is not None
+    admin_viewer = Viewer(user_id=admin.id, role=Role.ADMIN, email=admin.email)
+    await patients.add_care_team_member(session, admin_viewer, str(own.id), CLINICIAN.email, now)
 
     clinician = await _user(session, CLINICIAN.email)
     assert clinician is not None

@@ -1,5 +1,6 @@
 """Imports every table module, so the metadata knows the whole schema."""
 
+from prescripcare.adherence.models import DoseDay
 from prescripcare.audit.models import AuditChainHead, AuditEntry, BreakGlassGrant
 from prescripcare.auth.models import (
     PasswordResetToken,
@@ -37,6 +38,7 @@ __all__ = [
     "ChannelConsent",
     "DeviceToken",
     "Dose",
+    "DoseDay",
     "DoseRecord",
     "DrugAtcCode",
     "DrugClass",

@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     meilisearch_url: str | None = None
     meilisearch_api_key: SecretStr | None = None
     meilisearch_index: str = Field(default="prescripcare_drugs", pattern=r"^[A-Za-z0-9_-]{1,100}$")
+    # A search waits this long for Meilisearch, then PostgreSQL answers; after
+    # a failure PostgreSQL answers alone for MEILISEARCH_RETRY_SECONDS.
+    meilisearch_timeout_ms: int = Field(default=500, ge=50, le=30_000)
+    meilisearch_retry_seconds: int = Field(default=30, ge=1, le=3600)
 
     # Doses exist this far ahead (extended by a periodic job), and a dose not
     # recorded this long after it fell due is MISSED.

@@ -20,6 +20,7 @@ from arq.worker import Worker
 from prescripcare.clock import Clock
 from prescripcare.db import SessionFactory, transaction
 from prescripcare.doses.materialize import extend_horizons, mark_missed
+from prescripcare.drugs.search.priors import refresh_priors
 from prescripcare.observability.endpoint import refresh_scraped_gauges, serve_metrics_port
 from prescripcare.observability.errors import init_sentry
 from prescripcare.patients.models import ReminderChannel
@@ -162,6 +163,13 @@ async def mark_missed_doses(ctx: Context) -> int:
     return len(missed)
 
 
+async def refresh_search_priors(ctx: Context) -> int:
+    """This deployment's prescribing, into the drug search's prior."""
+    res: Resources = ctx["resources"]
+    async with transaction(res.sessions) as session:
+        return await refresh_priors(session, res.clock.now())
+
+
 def build_worker(
     settings: Settings,
     *,
@@ -198,6 +206,12 @@ def build_worker(
                 run_at_startup=True,
             ),
             cron(mark_missed_doses, name=keys.key("mark-missed-doses"), run_at_startup=True),
+            cron(
+                refresh_search_priors,
+                name=keys.key("refresh-search-priors"),
+                minute={7},
+                run_at_startup=True,
+            ),
             cron(
                 send_due_reminders,
                 name=keys.key("send-due-reminders"),

@@ -3,18 +3,25 @@ makes, as Meilisearch does (no Meilisearch server can be installed here).
 
 Indexes, settings, document batches and tasks follow Meilisearch's v1 API
 shapes; search follows its documented defaults: every query word must match,
-the last one as a prefix, with one typo allowed from 5 letters and two from 9;
-results ordered by the ranking rules' typo count, then exactness, then the
-index's custom `attr:asc` rules.
+the last one as a prefix, with one typo allowed from 5 letters and two from 9
+(a swapped pair of letters is one typo), none on the attributes of
+`typoTolerance.disableOnAttributes`; a query that is a synonym is searched
+as its synonyms too; results ordered by the ranking rules' typo count, then
+the matched attribute's place in `searchableAttributes`, then exactness,
+then the index's custom `attr:asc` / `attr:desc` rules.
+
+`delay` (seconds) makes every search that slow, to test client timeouts.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from rapidfuzz.distance import OSA
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -24,28 +31,19 @@ from tests.standin import LocalServer
 
 
 def _distance(a: str, b: str, limit: int) -> int:
-    """Damerau-Levenshtein distance, stopping early past `limit`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        previous2, previous = previous, current
-    return previous[-1]
+    """Damerau-Levenshtein distance (optimal string alignment), stopping
+    early past `limit`."""
+    return OSA.distance(a, b, score_cutoff=limit)
 
 
 def _allowed_typos(word: str) -> int:
     return 0 if len(word) < 5 else 1 if len(word) < 9 else 2
 
 
-def _word_typos(query_word: str, term_words: list[str], prefix: bool) -> int | None:
-    allowed = _allowed_typos(query_word)
+def _word_typos(
+    query_word: str, term_words: list[str], prefix: bool, typos: bool = True
+) -> int | None:
+    allowed = _allowed_typos(query_word) if typos else 0
     best: int | None = None
     for word in term_words:
         candidates = [word]
@@ -56,6 +54,31 @@ def _word_typos(query_word: str, term_words: list[str], prefix: bool) -> int | N
             if typos <= allowed and (best is None or typos < best):
                 best = typos
     return best
+
+
+def _score(query: str, value: object, typos_allowed: bool) -> tuple[int, int] | None:
+    """(typos, 0 when the whole value is the query else 1), or None when a
+    query word does not match."""
+    words = query.split()
+    if not words or not isinstance(value, str):
+        return None
+    term_words = value.lower().split()
+    typos = 0
+    for position, word in enumerate(words):
+        found = _word_typos(word, term_words, position == len(words) - 1, typos_allowed)
+        if found is None:
+            return None
+        typos += found
+    return typos, 0 if words == term_words else 1
+
+
+def _not_found(uid: str) -> dict[str, Any]:
+    return {
+        "message": f"Index `{uid}` not found.",
+        "code": "index_not_found",
+        "type": "invalid_request",
+        "link": "https://docs.meilisearch.com/errors#index_not_found",
+    }
 
 
 @dataclass
@@ -71,9 +94,12 @@ class MeiliStandIn:
         self.indexes: dict[str, _Index] = {}
         self.tasks: dict[int, dict[str, Any]] = {}
         self.requests: list[tuple[str, str]] = []
+        self.delay = 0.0
         self.app = Starlette(
             routes=[
                 Route("/indexes", self.create_index, methods=["POST"]),
+                Route("/indexes/{uid}", self.delete_index, methods=["DELETE"]),
+                Route("/swap-indexes", self.swap_indexes, methods=["POST"]),
                 Route("/indexes/{uid}/settings", self.update_settings, methods=["PATCH"]),
                 Route("/indexes/{uid}/documents", self.documents, methods=["POST", "DELETE"]),
                 Route("/indexes/{uid}/search", self.search, methods=["POST"]),
@@ -156,6 +182,24 @@ class MeiliStandIn:
         self.indexes[uid] = _Index(primary_key=body.get("primaryKey"))
         return self._enqueue(uid, "indexCreation")
 
+    async def delete_index(self, request: Request) -> JSONResponse:
+        if denied := self._authorised(request):
+            return denied
+        uid = request.path_params["uid"]
+        if self.indexes.pop(uid, None) is None:
+            return self._enqueue(uid, "indexDeletion", _not_found(uid))
+        return self._enqueue(uid, "indexDeletion")
+
+    async def swap_indexes(self, request: Request) -> JSONResponse:
+        if denied := self._authorised(request):
+            return denied
+        for pair in await request.json():
+            a, b = pair["indexes"]
+            if a not in self.indexes or b not in self.indexes:
+                return self._enqueue("", "indexSwap", _not_found(a if a not in self.indexes else b))
+            self.indexes[a], self.indexes[b] = self.indexes[b], self.indexes[a]
+        return self._enqueue("", "indexSwap")
+
     async def update_settings(self, request: Request) -> JSONResponse:
         if denied := self._authorised(request):
             return denied
@@ -208,28 +252,36 @@ class MeiliStandIn:
                 status_code=404,
             )
         body = await request.json()
+        if self.delay:
+            await asyncio.sleep(self.delay)
         started = time.perf_counter()
-        words = str(body.get("q") or "").lower().split()
+        query = " ".join(str(body.get("q") or "").lower().split())
         limit = int(body.get("limit", 20))
+        settings = index.settings
+        attributes = settings.get("searchableAttributes") or ["term"]
+        no_typos = set(settings.get("typoTolerance", {}).get("disableOnAttributes", []))
         custom = [
-            rule.split(":")[0]
-            for rule in index.settings.get("rankingRules", [])
-            if rule.endswith(":asc")
+            (rule.split(":")[0], rule.endswith(":desc"))
+            for rule in settings.get("rankingRules", [])
+            if rule.endswith((":asc", ":desc"))
         ]
+        phrasings = [query, *settings.get("synonyms", {}).get(query, [])]
         scored = []
         for document in index.documents.values():
-            term_words = str(document.get("term", "")).lower().split()
-            typos = 0
-            for position, word in enumerate(words):
-                found = _word_typos(word, term_words, prefix=position == len(words) - 1)
-                if found is None:
-                    break
-                typos += found
-            else:
-                if not words:
-                    continue
-                exact = 0 if " ".join(words) == " ".join(term_words) else 1
-                scored.append(((typos, exact, *(document.get(a, 0) for a in custom)), document))
+            best = None
+            for phrasing in phrasings:
+                for place, attribute in enumerate(attributes):
+                    found = _score(phrasing, document.get(attribute), attribute not in no_typos)
+                    if found is not None:
+                        typos, exact = found
+                        candidate = (typos, place, exact)
+                        best = candidate if best is None or candidate < best else best
+            if best is not None:
+                ranks = tuple(
+                    -float(document.get(a, 0)) if desc else float(document.get(a, 0))
+                    for a, desc in custom
+                )
+                scored.append(((*best, *ranks), document))
         scored.sort(key=lambda pair: pair[0])
         keep = body.get("attributesToRetrieve")
         hits = [

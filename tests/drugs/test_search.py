@@ -64,6 +64,13 @@ async def test_brand_concepts_are_found_too(gql: GraphQLClient, clinician: Accou
     assert "Prozac" in names
 
 
+async def test_a_product_name_the_catalog_lacks_finds_its_drug(
+    gql: GraphQLClient, clinician: Account
+) -> None:
+    names = [d["name"] for d in await search(gql, clinician, "simvastatin 20 mg oral tablet")]
+    assert names[0] == "simvastatin"
+
+
 async def test_first_is_clamped(gql: GraphQLClient, clinician: Account) -> None:
     assert len(await search(gql, clinician, "ol")) <= 10
     assert len(await search(gql, clinician, "a", 0)) <= 1

@@ -16,7 +16,11 @@ from prescripcare.auth.models import Role
 from prescripcare.auth.types import UserType
 from prescripcare.db import transaction
 from prescripcare.observability.dbmetrics import classify
-from prescripcare.observability.graphqlmetrics import MAX_OPERATION_NAMES, operation_label
+from prescripcare.observability.graphqlmetrics import (
+    MAX_OPERATION_NAMES,
+    known_operation_names,
+    operation_label,
+)
 from prescripcare.reminders.channels import ConsoleChannel
 from prescripcare.reminders.service import RetryPolicy, queue_due, send_ready
 from prescripcare.resources import Resources
@@ -26,7 +30,7 @@ from tests.factories import account
 from tests.ops.scrape import delta, scrape
 from tests.reminders.due import sms_doses_due
 
-ME = "query WhoAmI { me { id email } }"
+ME = "query Me { me { id email } }"
 HTTP_OK = 'http_request_duration_seconds_count{method="POST",route="/graphql",status_code="200"}'
 
 
@@ -38,7 +42,7 @@ async def test_a_graphql_request_moves_http_graphql_and_database_metrics(
     await gql.data(ME, token=user.token)
     after = await scrape(client)
     assert delta(before, after, HTTP_OK) == 1
-    assert delta(before, after, 'graphql_operation_duration_seconds_count{operation="WhoAmI"}') == 1
+    assert delta(before, after, 'graphql_operation_duration_seconds_count{operation="Me"}') == 1
     users = 'database_query_duration_seconds_count{query_type="SELECT",table="users"}'
     assert delta(before, after, users) >= 1
 
@@ -143,6 +147,25 @@ def test_operation_names_are_capped() -> None:
     labels = {operation_label(f"Op{i}") for i in range(MAX_OPERATION_NAMES + 50)}
     assert "other" in labels
     assert len(labels) <= MAX_OPERATION_NAMES + 1
+    many = [f"query Op{i} {{ me {{ id }} }}" for i in range(MAX_OPERATION_NAMES + 50)]
+    assert len(known_operation_names(many)) == MAX_OPERATION_NAMES
+
+
+async def test_junk_operation_names_never_become_labels(
+    client: httpx.AsyncClient, gql: GraphQLClient, resources: Resources
+) -> None:
+    """Issue 19: 210 anonymous `query JunkN` requests used to take every
+    label slot; only the known documents' names are labels."""
+    user = await account(resources, Role.CLINICIAN)
+    before = await scrape(client)
+    for n in range(210):
+        await gql.raw(f"query Junk{n} {{ __typename }}")
+    await gql.data(ME, token=user.token)
+    after = await scrape(client)
+    assert not [k for k in after if "Junk" in k]
+    other = 'graphql_operation_duration_seconds_count{operation="other"}'
+    assert delta(before, after, other) == 210
+    assert delta(before, after, 'graphql_operation_duration_seconds_count{operation="Me"}') == 1
 
 
 @pytest.fixture

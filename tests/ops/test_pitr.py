@@ -38,7 +38,7 @@ def _env(s3: S3Server, bucket: str, home: Path, data: Path, port: int) -> dict[s
     credentials and the cipher passphrase (from the Secret), and local paths."""
     return {
         **os.environ,
-        "PGBACKREST_CONFIG": str(SHIPPED_CONFIG),
+        "PGBACKREST_CONFIG": str(home / "pgbackrest.conf"),
         "PGBACKREST_REPO1_S3_BUCKET": bucket,
         "PGBACKREST_REPO1_S3_ENDPOINT": s3.host,
         "PGBACKREST_REPO1_STORAGE_PORT": str(s3.port),
@@ -92,6 +92,9 @@ async def test_a_lost_cluster_is_restored_to_a_chosen_time_from_the_store(
     with pgcluster.workspace() as home:
         for sub in ("spool", "log", "lock"):
             (home / sub).mkdir()
+        # The shipped file, where the cluster's owner can read it (a checkout
+        # may sit in a directory only root can enter, as .ci/run's clone does).
+        shutil.copy(SHIPPED_CONFIG, home / "pgbackrest.conf")
         give_to_owner(home)
         cluster = Cluster(home, {}, ["host all all 127.0.0.1/32 trust", "local all all trust"])
         env = _env(s3, bucket, home, cluster.data, cluster.port)

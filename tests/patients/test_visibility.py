@@ -184,9 +184,15 @@ async def test_patient_manages_own_team_and_caregivers(
 ) -> None:
     c = clinic
     pat = c["pat"]
+    # Adding a clinician is staff-only (issue 19: no probing which e-mails
+    # are clinicians'): the patient is FORBIDDEN whatever the e-mail.
+    for email in (c["doc_a"].email, "nobody@clinic.example.org"):
+        refused = await gql.raw(ADD_TEAM, {"patientId": c["own"], "email": email}, token=pat.token)
+        assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        assert refused["data"] == {"addCareTeamMember": None}
     added = (
         await gql.data(
-            ADD_TEAM, {"patientId": c["own"], "email": c["doc_a"].email}, token=pat.token
+            ADD_TEAM, {"patientId": c["own"], "email": c["doc_a"].email}, token=c["admin"].token
         )
     )["addCareTeamMember"]
     assert added["errors"] == []

@@ -60,8 +60,9 @@ async def record(
     details = {"name": NAME, "phone": PHONE, "email": EMAIL, "reminderChannels": ["SMS"]}
     out = await gql.data(UPDATE_PATIENT, {"id": pid, "input": details}, token=pat.token)
     assert not out["updatePatient"]["errors"]
-    for document, email in ((ADD_TEAM, doc.email), (LINK_CAREGIVER, carer.email)):
-        payload = await gql.data(document, {"patientId": pid, "email": email}, token=pat.token)
+    admin = await account(resources, Role.ADMIN)  # adding a clinician is staff-only
+    for document, email, who in ((ADD_TEAM, doc.email, admin), (LINK_CAREGIVER, carer.email, pat)):
+        payload = await gql.data(document, {"patientId": pid, "email": email}, token=who.token)
         assert not next(iter(payload.values()))["errors"]
     rx = (
         await gql.data(

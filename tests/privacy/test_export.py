@@ -12,6 +12,8 @@ from tests.factories import account
 from tests.privacy.conftest import EMAIL, NAME, PHONE, SIG, Record
 from tests.privacy.documents import EXPORT
 
+PATIENT_READ = "query($id: ID!) { patient(id: $id) { id } }"
+
 
 async def export(gql: GraphQLClient, patient_id: str, token: str) -> dict[str, Any]:
     out = (await gql.data(EXPORT, {"patientId": patient_id}, token=token))["exportPatientData"]
@@ -100,3 +102,19 @@ async def test_export_carries_the_audit_trail_and_is_itself_audited(
     second = await export(gql, record.patient_id, record.patient.now_token)
     exported = [e for e in second["auditEntries"] if e["action"] == "PATIENT_EXPORTED"]
     assert [e["actorId"] for e in exported] == [str(record.patient.id)]
+
+
+async def test_export_names_other_actors_by_id_and_role_only(
+    gql: GraphQLClient, record: Record
+) -> None:
+    """Issue 19: a clinician's address and request ids are theirs, not the
+    patient's; the patient's own entries keep where they came from."""
+    await gql.data(PATIENT_READ, {"id": record.patient_id}, token=record.doctor.now_token)
+    await gql.data(PATIENT_READ, {"id": record.patient_id}, token=record.patient.now_token)
+    entries = (await export(gql, record.patient_id, record.patient.now_token))["auditEntries"]
+    staff = [e for e in entries if e["actorId"] == str(record.doctor.id)]
+    own = [e for e in entries if e["actorId"] == str(record.patient.id)]
+    assert staff and own
+    assert all(e["ip"] is None and e["requestId"] is None for e in staff)
+    assert all(e["actorRole"] == "CLINICIAN" for e in staff)
+    assert all(e["ip"] and e["requestId"] for e in own if e["action"] == "PATIENT_READ")

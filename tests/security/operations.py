@@ -61,7 +61,7 @@ MAY_RUN: dict[str, tuple[Role | None, ...]] = {
     "ErasePatient": (P, A),
     "AuditLog": (P, A),
     # Served beyond the contract (care-team management).
-    "AddCareTeamMember": (P, D, A),
+    "AddCareTeamMember": (D, A),  # staff-only (docs/security.md)
     "UnlinkCaregiver": EVERYONE,
     "RemoveCareTeamMember": (P, D, A),
 }

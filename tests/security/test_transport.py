@@ -211,3 +211,26 @@ async def test_variables_nested_as_deep_as_json_allows_are_no_server_error(
     )
     assert response.status_code == 200
     assert response.json() == {"data": {"me": {"id": str(clinician.id)}}}
+
+
+@pytest.mark.parametrize("method", ["POST", "GET"])
+async def test_a_subscription_over_http_is_a_clear_4xx(
+    production_client: httpx.AsyncClient, production_resources: Resources, method: str
+) -> None:
+    """Issue 19: subscriptions are served on the WebSocket only; over HTTP
+    the answer says so, instead of a masked internal error."""
+    who = await account(production_resources, Role.PATIENT)
+    document = "subscription { reminderStatus { id } }"
+    headers = {"Authorization": f"Bearer {who.token}"}
+    if method == "POST":
+        response = await production_client.post(
+            "/graphql", json={"query": document}, headers=headers
+        )
+    else:
+        response = await production_client.get(
+            "/graphql", params={"query": document}, headers=headers
+        )
+    assert 400 <= response.status_code < 500, response.text
+    (error,) = response.json()["errors"]
+    assert error["extensions"]["code"] in ("BAD_REQUEST", "METHOD_NOT_ALLOWED")
+    assert "WebSocket" in error["message"]

@@ -71,7 +71,7 @@ async def build_world(res: Resources, hostile: Hostile) -> World:
     now = res.clock.now()
     async with transaction(res.sessions) as session:
         await patients.link_caregiver(session, pat.viewer, pid, carer.email, now)
-        await patients.add_care_team_member(session, pat.viewer, pid, doc.email, now)
+        await patients.add_care_team_member(session, admin.viewer, pid, doc.email, now)
     rx = await prescribe(hostile, doc, pid)
     own = await prescribe(hostile, pat, pid, METFORMIN)
     async with res.engine.connect() as conn:

@@ -1,40 +1,38 @@
-"""Batched loaders for adherence: dose counts per local date (aggregated in
-SQL, never every dose in Python) and a patient's fills."""
+"""Batched loaders for adherence: dose counts per local date, read from the
+dose-day rollup (`adherence/rollup.py`; its twin over every dose is
+`adherence/dose_log.py`), and a patient's fills. Each batch is one statement."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import Date, cast, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from prescripcare.adherence.counts import DayCounts, KeyColumn, WindowKey
+from prescripcare.adherence.rollup import day_counts_from_rollup
 from prescripcare.auth.viewer import Viewer
 from prescripcare.db import SessionFactory
-from prescripcare.doses.models import Dose, DoseStatus
 from prescripcare.loading import SessionLoader, many_per_key
 from prescripcare.patients.access import visible_patients
 from prescripcare.patients.models import Patient
 from prescripcare.prescriptions.models import Fill, Prescription
 
-# (patient or prescription id, first local date, last local date)
-WindowKey = tuple[uuid.UUID, date, date]
-
-
-@dataclass(frozen=True)
-class DayCounts:
-    day: date
-    due: int
-    taken: int
-    missed: int
-    skipped: int
-    on_time: int
+__all__ = [
+    "DayCounts",
+    "DoseDaysByPatientLoader",
+    "DoseDaysByPrescriptionLoader",
+    "FillsByPatientLoader",
+    "PatientFill",
+    "WindowKey",
+]
 
 
 class _DoseDaysLoader(SessionLoader[WindowKey, list[DayCounts]]):
-    key_column: str
+    key_column: KeyColumn
 
     def __init__(
         self, sessions: SessionFactory, viewer: Viewer | None, now: datetime, on_time: timedelta
@@ -48,41 +46,9 @@ class _DoseDaysLoader(SessionLoader[WindowKey, list[DayCounts]]):
     ) -> list[list[DayCounts]]:
         if self.viewer is None:
             return [[] for _ in keys]
-        key = getattr(Dose, self.key_column)
-        day = cast(func.timezone(col(Patient.timezone), col(Dose.scheduled_at)), Date)
-        taken = col(Dose.status) == DoseStatus.TAKEN.value
-        late = func.abs(func.extract("epoch", col(Dose.taken_at) - col(Dose.scheduled_at)))
-        # Two days of margin each side cover every UTC offset.
-        low = datetime.combine(min(k[1] for k in keys) - timedelta(days=2), time(), UTC)
-        high = datetime.combine(max(k[2] for k in keys) + timedelta(days=2), time(), UTC)
-        rows = await session.execute(
-            select(
-                key.label("key"),
-                day.label("day"),
-                func.count().filter(col(Dose.scheduled_at) <= self.now).label("due"),
-                func.count().filter(taken).label("taken"),
-                func.count().filter(col(Dose.status) == DoseStatus.MISSED.value).label("missed"),
-                func.count().filter(col(Dose.status) == DoseStatus.SKIPPED.value).label("skipped"),
-                func.count().filter(taken, late <= self.on_time.total_seconds()).label("on_time"),
-            )
-            .join(Patient, col(Patient.id) == col(Dose.patient_id))
-            .where(
-                key.in_({k[0] for k in keys}),
-                col(Dose.scheduled_at) >= low,
-                col(Dose.scheduled_at) < high,
-                visible_patients(self.viewer),
-            )
-            .group_by(key, day)
+        return await day_counts_from_rollup(
+            session, self.viewer, self.key_column, keys, self.now, self.on_time
         )
-        by_key: dict[uuid.UUID, list[DayCounts]] = {}
-        for row in rows:
-            by_key.setdefault(row.key, []).append(
-                DayCounts(row.day, row.due, row.taken, row.missed, row.skipped, row.on_time)
-            )
-        return [
-            sorted((c for c in by_key.get(k, []) if first <= c.day <= last), key=lambda c: c.day)
-            for k, first, last in keys
-        ]
 
 
 class DoseDaysByPatientLoader(_DoseDaysLoader):

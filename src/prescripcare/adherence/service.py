@@ -60,11 +60,20 @@ class Adherence:
         return self.taken + self.missed + self.skipped
 
     @property
+    def pending(self) -> int:
+        """Due and not recorded yet (grace period, snoozed): scheduled =
+        taken + missed + skipped + pending."""
+        return self.scheduled - self.settled
+
+    @property
     def dose_adherence(self) -> float | None:
+        """taken / settled: a pending dose is not judged yet."""
         return self.taken / self.settled if self.settled else None
 
     @property
     def on_time_rate(self) -> float | None:
+        """Taken within ON_TIME_MINUTES either side of the scheduled time
+        (not of a snooze's end), over the same denominator."""
         return self.on_time / self.settled if self.settled else None
 
 

@@ -21,7 +21,9 @@ from prescripcare.graphql.errors import bad_input
 @strawberry.type
 class AdherenceDay:
     date: date
-    scheduled: int = strawberry.field(description="Doses due that local date.")
+    scheduled: int = strawberry.field(
+        description="Doses of that local date due by now or already recorded."
+    )
     taken: int
 
 
@@ -29,17 +31,25 @@ class AdherenceDay:
 class AdherenceType:
     from_: date = strawberry.field(name="from", description="First local date, inclusive.")
     to: date = strawberry.field(description="Last local date, inclusive.")
-    scheduled: int = strawberry.field(description="Doses due in the window so far.")
+    scheduled: int = strawberry.field(
+        description="Doses of the window's dates that are due by now or already recorded "
+        "(a dose recorded early counts at once, in its own date): always taken + missed + "
+        "skipped + pending."
+    )
     taken: int
     missed: int
     skipped: int
+    pending: int = strawberry.field(
+        description="Doses due and not recorded yet: inside their grace period, or snoozed."
+    )
     dose_adherence: float | None = strawberry.field(
-        description="taken / (taken + missed + skipped); doses still in their grace period "
-        "are not counted yet; null when nothing is counted."
+        description="taken / (taken + missed + skipped); pending doses are not counted yet; "
+        "null when nothing is counted."
     )
     on_time_rate: float | None = strawberry.field(
-        description="Doses taken within the on-time window of their scheduled time, over the "
-        "same denominator."
+        description="Doses taken within ON_TIME_MINUTES (60) before or after their scheduled "
+        "time, not a snooze's end, over the same denominator as doseAdherence; null when "
+        "nothing is counted."
     )
     pdc: float | None = strawberry.field(
         description="Proportion of Days Covered by fills (PQA method); null without a fill."
@@ -56,6 +66,7 @@ class AdherenceType:
             taken=result.taken,
             missed=result.missed,
             skipped=result.skipped,
+            pending=result.pending,
             dose_adherence=result.dose_adherence,
             on_time_rate=result.on_time_rate,
             pdc=result.pdc,

@@ -22,6 +22,9 @@ from prescripcare.ids import parse_uuid
 CURSOR_KIND = "audit"
 
 
+MAX_SEQ = 2**63 - 1
+
+
 def encode_cursor(seq: int) -> str:
     return wrap_cursor(CURSOR_KIND, str(seq))
 
@@ -30,9 +33,14 @@ def decode_cursor(cursor: str | None) -> int | None:
     if cursor is None:
         return None
     payload = unwrap_cursor(CURSOR_KIND, cursor)
-    if payload is None or not payload.isdigit():
+    # ASCII digits that fit the log's bigint sequence: "²" is a digit to
+    # str.isdigit and 29 digits overflow the column.
+    if payload is None or not payload.isascii() or not payload.isdigit():
         raise invalid_cursor()
-    return int(payload)
+    seq = int(payload)
+    if seq > MAX_SEQ:
+        raise invalid_cursor()
+    return seq
 
 
 @strawberry.type

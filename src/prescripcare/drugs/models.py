@@ -14,11 +14,13 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.dialects.postgresql import UUID
 from sqlmodel import Field, SQLModel
@@ -65,6 +67,9 @@ def severity_from(level: str) -> Severity:
 # Term types kept as catalog concepts; the rest (SCDC, DF...) only link them.
 CONCEPT_TTYS = ("IN", "PIN", "MIN", "BN", "SCD", "SBD", "GPCK", "BPCK")
 INGREDIENT_TTY = "IN"
+# Clinical and branded drugs and packs: found by their full name or a prefix
+# of it, never by a typo (their ingredient is).
+PRODUCT_TTYS = ("SCD", "SBD", "GPCK", "BPCK")
 
 
 def _text(length: int | None = None, *, nullable: bool = False) -> Column[str]:
@@ -136,11 +141,21 @@ class DrugSearchTerm(Provenance, table=True):
 
     __tablename__ = "drug_search_terms"
     __table_args__ = (
+        # Exact names and prefixes, of products too.
         Index(
-            "ix_drug_search_terms_term_trgm",
+            "ix_drug_search_terms_term_prefix",
+            "term",
+            postgresql_ops={"term": "text_pattern_ops"},
+        ),
+        # Typos and word prefixes, among names people type: not the
+        # "... mg oral tablet" product names, which would share trigrams
+        # with every query (docs/benchmarks.md).
+        Index(
+            "ix_drug_search_terms_name_trgm",
             "term",
             postgresql_using="gin",
             postgresql_ops={"term": "gin_trgm_ops"},
+            postgresql_where=text("kind <> 'product'"),
         ),
     )
 
@@ -151,6 +166,8 @@ class DrugSearchTerm(Provenance, table=True):
     )
     # Lower-cased; the search compares lower-cased input.
     term: str = Field(sa_column=Column(String(3000), primary_key=True))
+    # name, synonym, brand, international, or product (a name of a concept
+    # of PRODUCT_TTYS).
     kind: str = Field(sa_column=_text(16))
 
 
@@ -240,3 +257,34 @@ class DrugRelease(SQLModel, table=True):
     version: str = Field(sa_column=Column(String(100), primary_key=True))
     imported_at: datetime = Field(sa_column=utc_column())
     concepts: int = Field(sa_column=Column(Integer, nullable=False))
+
+
+class DrugPrescribingRank(Provenance, table=True):
+    """How often a drug is prescribed nationally (1 = most), from a shipped
+    ranking: the search's prior between equally good matches."""
+
+    __tablename__ = "drug_prescribing_ranks"
+    __table_args__ = (CheckConstraint("rank >= 1", name="rank_positive"),)
+
+    rxcui: str = Field(
+        sa_column=Column(
+            String(16), ForeignKey("drug_concepts.rxcui", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    rank: int = Field(sa_column=Column(Integer, nullable=False))
+
+
+class DrugSearchPrior(SQLModel, table=True):
+    """Derived, never edited: each concept's prior (national rank plus this
+    deployment's prescribing), rebuilt by `drugs.search.priors.refresh_priors`.
+    A concept absent here has prior 0."""
+
+    __tablename__ = "drug_search_priors"
+
+    rxcui: str = Field(
+        sa_column=Column(
+            String(16), ForeignKey("drug_concepts.rxcui", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    prior: float = Field(sa_column=Column(Float, nullable=False))
+    refreshed_at: datetime = Field(sa_column=utc_column())

@@ -22,8 +22,9 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from prescripcare.drugs.models import CONCEPT_TTYS, DrugRelease
+from prescripcare.drugs.models import CONCEPT_TTYS, PRODUCT_TTYS, DrugRelease
 from prescripcare.drugs.search.base import clean_query
+from prescripcare.drugs.search.priors import refresh_priors
 
 SOURCE = "RxNorm (U.S. National Library of Medicine)"
 LICENCE = "public domain (SAB=RXNORM); courtesy of the U.S. National Library of Medicine"
@@ -255,7 +256,9 @@ _UPSERTS = {
         INSERT INTO drug_search_terms (rxcui, term, kind, source, source_version, licence,
                                        imported_at)
         SELECT DISTINCT ON (a.rxcui, a.term) a.rxcui, a.term,
-               CASE WHEN a.tty = ANY(CAST(:concept_ttys AS text[])) THEN 'name' ELSE 'synonym' END,
+               CASE WHEN k.tty = ANY(CAST(:product_ttys AS text[])) THEN 'product'
+                    WHEN a.tty = ANY(CAST(:concept_ttys AS text[])) THEN 'name'
+                    ELSE 'synonym' END,
                CAST(:source AS text), CAST(:version AS text),
                CAST(:licence AS text), CAST(:at AS timestamptz)
         FROM rrf_atoms a JOIN rrf_concepts k ON k.rxcui = a.rxcui
@@ -314,7 +317,7 @@ async def import_rxnorm(
                 else []
             )
         )
-    params = {"concept_ttys": list(CONCEPT_TTYS)}
+    params = {"concept_ttys": list(CONCEPT_TTYS), "product_ttys": list(PRODUCT_TTYS)}
     for statement in _MERGE:
         await session.execute(text(statement), params if ":concept_ttys" in statement else {})
     stamp = {"source": SOURCE, "version": version, "licence": LICENCE, "at": now, **params}
@@ -329,4 +332,5 @@ async def import_rxnorm(
         ),
         {"source": SOURCE, "version": version, "at": now, "n": int(concepts or 0)},
     )
+    await refresh_priors(session, now)
     return result

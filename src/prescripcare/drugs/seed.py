@@ -6,6 +6,10 @@ Sources (see data/NOTICE.md for licences and attribution):
   RxClass data (public domain), each row with the page it came from.
 - data/brands.tsv: brand names confirmed from FDA labels, searchable as
   aliases of their ingredients.
+- data/international_names.tsv: INN and British names (paracetamol,
+  salbutamol...) searchable as aliases of the ingredient RxNorm names.
+- data/prescribing_ranks.tsv: the most prescribed drugs (ClinCalc DrugStats
+  top 300, from MEPS), the search's national prior.
 - ONC high-priority DDI pairs (Phansalkar 2012) as CONTRAINDICATED class rules.
 - drug-interaction-mcp pairs (MIT), flagged not clinically reviewed.
 """
@@ -32,11 +36,13 @@ from prescripcare.drugs.models import (
     DrugConcept,
     DrugIngredient,
     DrugInteraction,
+    DrugPrescribingRank,
     DrugSearchTerm,
     Severity,
     severity_from,
 )
 from prescripcare.drugs.search.base import clean_query
+from prescripcare.drugs.search.priors import refresh_priors
 
 log = logging.getLogger("prescripcare.drugs.data")
 
@@ -46,6 +52,9 @@ CPIC_VERSION = "97f9e3bf4c49"
 ONC_SOURCE = "ONC high-priority DDI list (Phansalkar et al., JAMIA 2012;19(5):735-43)"
 MCP_SOURCE = "drug-interaction-mcp 0.1.0"
 MCP_LICENCE = "MIT (c) 2026 Pillright; see drug_interaction_mcp_pairs.LICENSE"
+RANKS_SOURCE = "ClinCalc DrugStats Top 300 of 2022 (MEPS 2022), see prescribing_ranks.tsv"
+RANKS_LICENCE = "CC BY-SA 4.0 (ClinCalc DrugStats)"
+NAMES_SOURCE = "WHO INN lists and British Approved Names (BNF), compiled by PrescripCare"
 
 
 def _rows(name: str, delimiter: str = ",") -> Iterator[dict[str, str]]:
@@ -71,6 +80,7 @@ class _Catalog:
     links: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     terms: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     by_name: dict[str, str] = field(default_factory=dict)
+    ranks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def add_concept(self, origin: Origin, rxcui: str, tty: str, name: str) -> None:
         self.concepts[rxcui] = origin.stamp({"rxcui": rxcui, "tty": tty, "name": name})
@@ -167,6 +177,37 @@ def _load_aliases(cat: _Catalog) -> None:
         target = cat.lookup(row["ingredient"])
         if target is not None:
             cat.by_name.setdefault(clean_query(row["term"]), target)
+
+
+def _load_international_names(cat: _Catalog, report: SeedReport) -> None:
+    origin = Origin(NAMES_SOURCE, SEED_VERSION, "facts about names; our compilation", cat.at)
+    for row in _rows("international_names.tsv", "\t"):
+        target = cat.lookup(row["ingredient"])
+        if target is None:
+            report.skipped.append(f"international name {row['name']}: {row['ingredient']} absent")
+            continue
+        cat.add_term(origin, target, row["name"], "international")
+        cat.by_name.setdefault(clean_query(row["name"]), target)
+
+
+def _load_ranks(cat: _Catalog, report: SeedReport) -> None:
+    """Each ingredient of a ranked drug, and the combination concept when
+    the catalog has it, gets the drug's rank (its best when several)."""
+    origin = Origin(RANKS_SOURCE, SEED_VERSION, RANKS_LICENCE, cat.at)
+    for row in _rows("prescribing_ranks.tsv", "\t"):
+        rank = int(row["rank"])
+        names = [n.strip() for n in row["drug"].split(";") if n.strip()]
+        targets = [cat.lookup_base(n) for n in names]
+        found = [t for t in targets if t is not None]
+        if len(found) != len(names):
+            report.skipped.append(f"prescribing rank {rank} {row['drug']}: not in the catalog")
+        if len(names) > 1 and len(found) == len(names):
+            combination = cat.lookup(" / ".join(sorted(cat.concepts[t]["name"] for t in found)))
+            found += [combination] if combination else []
+        for rxcui in found:
+            held = cat.ranks.get(rxcui)
+            if held is None or held["rank"] > rank:
+                cat.ranks[rxcui] = origin.stamp({"rxcui": rxcui, "rank": rank})
 
 
 def _load_brands(cat: _Catalog, report: SeedReport) -> None:
@@ -307,7 +348,9 @@ async def load_seed(session: AsyncSession, now: datetime) -> SeedReport:
     cat = _Catalog(at=now)
     cpic_classes = _load_concepts(cat)
     _load_aliases(cat)
+    _load_international_names(cat, report)
     _load_brands(cat, report)
+    _load_ranks(cat, report)
     rules = _Rules(at=now, classes=cpic_classes)
     _onc_rules(cat, rules, report)
     _mcp_rules(cat, rules, report)
@@ -322,7 +365,9 @@ async def load_seed(session: AsyncSession, now: datetime) -> SeedReport:
     await upsert(
         session, DrugInteraction, rules.rules, ["a_kind", "a_ref", "b_kind", "b_ref", "source"]
     )
+    await upsert(session, DrugPrescribingRank, cat.ranks.values(), ["rxcui"])
     report.interactions = len(rules.rules)
+    await refresh_priors(session, now)
     for line in report.skipped:
         log.info("seed skipped %s", line)
     return report

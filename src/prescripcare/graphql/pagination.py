@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import uuid
 from dataclasses import dataclass
 
@@ -83,6 +84,10 @@ def decode_cursor_with_value(
         try:
             sort_value = float(value)
         except ValueError:
+            row_id = None
+        # A cursor only ever carries a finite sort key (nan, inf or 1e999
+        # were never sent by the server).
+        if sort_value is not None and not math.isfinite(sort_value):
             row_id = None
     if row_id is None:
         raise invalid_cursor(field)

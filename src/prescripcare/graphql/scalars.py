@@ -15,6 +15,14 @@ def _bad_input(message: str) -> GraphQLError:
     return GraphQLError(message, extensions={"code": TopLevelCode.BAD_USER_INPUT.value})
 
 
+# Every date and instant the API takes lies in this span: wide enough for a
+# birth in 1900 and a prescription far ahead, narrow enough that a window or
+# a time zone moved from it never leaves the calendar (year 1 at +23:59 is
+# an OverflowError, not an answer).
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2199, 12, 31)
+_RANGE = f"between {EARLIEST.isoformat()} and {LATEST.isoformat()}"
+
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$")
 _LOCAL_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(:00)?$")
@@ -34,18 +42,26 @@ def parse_datetime(value: object) -> datetime:
             "DateTime must be ISO-8601 with an offset, such as 2026-03-08T08:00:00-05:00."
         )
     try:
-        return datetime.fromisoformat(value).astimezone(UTC)
+        parsed = datetime.fromisoformat(value)
     except ValueError:
         raise _bad_input(f"{value!r} is not a real date-time.") from None
+    # Judged on the local date first: converting year 1 or 9999 to UTC may
+    # itself overflow.
+    if not EARLIEST <= parsed.date() <= LATEST:
+        raise _bad_input(f"DateTime must be {_RANGE}.")
+    return parsed.astimezone(UTC)
 
 
 def parse_date(value: object) -> date:
     if not isinstance(value, str) or not _DATE.match(value):
         raise _bad_input("Date must be YYYY-MM-DD.")
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         raise _bad_input(f"{value!r} is not a real date.") from None
+    if not EARLIEST <= parsed <= LATEST:
+        raise _bad_input(f"Date must be {_RANGE}.")
+    return parsed
 
 
 def parse_local_time(value: object) -> time:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from functools import partial
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -16,7 +19,10 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from prescripcare.audit.extension import AuditReads
 from prescripcare.audit.mutations import AuditMutation
@@ -33,7 +39,8 @@ from prescripcare.graphql.presenter import ErrorPresenter
 from prescripcare.graphql.replica import ReadReplicaLoaders
 from prescripcare.graphql.scalars import SCALAR_OVERRIDES
 from prescripcare.graphql.textguard import StorableTextGuard
-from prescripcare.observability.graphqlmetrics import OperationMetrics
+from prescripcare.graphql.trusted import load_manifests
+from prescripcare.observability.graphqlmetrics import OperationMetrics, known_operation_names
 from prescripcare.patients.mutations import PatientMutation
 from prescripcare.patients.queries import PatientQuery
 from prescripcare.prescriptions.mutations import PrescriptionMutation
@@ -61,6 +68,46 @@ Mutation = merge_types(
 )
 
 
+# graphql-core's suggestion suffix, wherever it appears: field and argument
+# names, enum values, input fields, type names, in documents and variables.
+_SUGGESTION = re.compile(r" Did you mean [^?]*\?")
+
+
+class PrescripCareSchema(strawberry.Schema):
+    @staticmethod
+    def remove_field_suggestion(error: GraphQLError) -> None:
+        """Strawberry's disable_field_suggestions removes only the field
+        suggestion ("Cannot query field"); with the same switch on (in
+        production) every "Did you mean" goes, so an attacker cannot map
+        arguments, enum values, input fields or types by typos."""
+        error.message = _SUGGESTION.sub("", error.message)
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        """One answer per document: a subscription streams, and is served
+        only over graphql-transport-ws (`stream`). Strawberry allows it over
+        HTTP for multipart delivery, which we do not serve; refused here, it
+        answers a 400 naming the WebSocket instead of an internal error."""
+        allowed = set(allowed_operation_types or DEFAULT_ALLOWED_OPERATION_TYPES)
+        return await super().execute(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed - {OperationType.SUBSCRIPTION},
+            operation_extensions,
+        )
+
+
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema with the deployment's abuse limits. Depth, alias and token
     limits hold everywhere so development finds a too-greedy document before
@@ -72,6 +119,10 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     # Factories, not instances: Strawberry builds a fresh extension for each
     # request, so concurrent requests never share one's execution context.
     cache_size = settings.graphql_document_cache_size
+    # Metric labels: only the known documents' operation names.
+    operation_names = known_operation_names(
+        load_manifests(settings.trusted_documents_files).values()
+    )
     limit_rules = [
         *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
@@ -85,7 +136,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         # After the presenter, so it closes first and the presenter masks a
         # failed audit write like any unexpected error.
         AuditReads,
-        OperationMetrics,
+        partial(OperationMetrics, known=operation_names),
         ReadReplicaLoaders,
         partial(MaxTokensLimiter, max_token_count=settings.graphql_max_tokens),
         # The depth and alias rule classes are made once: the validation
@@ -96,7 +147,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     ]
     if settings.is_production:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return PrescripCareSchema(
         query=Query,
         mutation=Mutation,
         subscription=ReminderSubscription,

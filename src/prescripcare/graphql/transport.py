@@ -14,6 +14,8 @@ from starlette.responses import Response
 from prescripcare.errors import TopLevelCode
 
 UNSUPPORTED_CONTENT_TYPE = "Unsupported content type"
+# Strawberry's reason when a subscription comes by HTTP (graphql/schema.py).
+SUBSCRIPTION_OVER_HTTP = "subscriptions are not allowed when using"
 
 _CODES = {
     400: TopLevelCode.BAD_REQUEST,
@@ -39,6 +41,8 @@ def refusal_response(error: HTTPException) -> Response:
     message = error.reason
     if status == 400 and message == UNSUPPORTED_CONTENT_TYPE:
         status, message = 415, "Send the request as application/json."
+    elif status == 400 and message.startswith(SUBSCRIPTION_OVER_HTTP):
+        message = "Subscriptions are served over WebSocket only (graphql-transport-ws on /graphql)."
     code = _CODES.get(status, TopLevelCode.BAD_REQUEST)
     body = {"data": None, "errors": [{"message": message, "extensions": {"code": code.value}}]}
     return Response(orjson.dumps(body), status_code=status, media_type="application/json")

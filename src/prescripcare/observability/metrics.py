@@ -81,3 +81,10 @@ WAL_LAST_FAILED = Gauge(
     "prescripcare_wal_last_failed_timestamp_seconds",
     "When PostgreSQL last failed to archive a WAL segment (pg_stat_archiver; 0: never).",
 )
+# A drug search Meilisearch could not answer (reason: timeout, unreachable,
+# error, or cooling_down after a recent failure), answered by PostgreSQL.
+DRUG_SEARCH_FALLBACKS = Counter(
+    "prescripcare_drug_search_fallbacks",
+    "Drug searches answered by PostgreSQL because Meilisearch failed or recently failed.",
+    ["reason"],
+)

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Date,
-    DateTime,
     Float,
     ScalarSelect,
     and_,
@@ -24,8 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from prescripcare.adherence.models import DoseDay
 from prescripcare.auth.viewer import Viewer
-from prescripcare.doses.models import Dose, DoseStatus
 from prescripcare.patients.access import visible_patients
 from prescripcare.patients.models import Patient
 
@@ -72,21 +71,19 @@ class Anchor:
 
 
 def dose_adherence(days: int, now: datetime) -> ScalarSelect[Any]:
-    """taken / (taken + missed + skipped) of each patient's doses due in the
-    last `days` local dates, as a correlated subquery; null with none."""
+    """taken / (taken + missed + skipped) of each patient's doses dated in
+    the last `days` local dates, as a correlated subquery over the dose-day
+    rollup (at most `days` rows per prescription); null with none. The same
+    figure as the patient's `adherence(days:)`."""
     local_today = cast(func.timezone(col(Patient.timezone), now), Date)
-    start = func.timezone(col(Patient.timezone), cast(local_today - (days - 1), DateTime))
-    status = col(Dose.status)
-    taken = func.count().filter(status == DoseStatus.TAKEN.value)
-    settled = func.count().filter(
-        status.in_([DoseStatus.TAKEN.value, DoseStatus.MISSED.value, DoseStatus.SKIPPED.value])
-    )
+    taken = func.sum(col(DoseDay.taken))
+    settled = func.sum(col(DoseDay.taken) + col(DoseDay.missed) + col(DoseDay.skipped))
     return (
         select(cast(taken, Float) / func.nullif(settled, 0))
         .where(
-            col(Dose.patient_id) == col(Patient.id),
-            col(Dose.scheduled_at) >= start,
-            col(Dose.scheduled_at) <= now,
+            col(DoseDay.patient_id) == col(Patient.id),
+            col(DoseDay.day) >= local_today - (days - 1),
+            col(DoseDay.day) <= local_today,
         )
         .scalar_subquery()
     )

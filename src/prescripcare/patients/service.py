@@ -8,7 +8,7 @@ one the viewer may not see), then validates, then writes.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import delete, select
@@ -21,7 +21,7 @@ from prescripcare.audit.service import record
 from prescripcare.auth.models import Role, User
 from prescripcare.auth.viewer import Viewer
 from prescripcare.doses.materialize import regenerate_for_patient
-from prescripcare.errors import ErrorCode, Problems, UserFacingError, not_found
+from prescripcare.errors import AccessDenied, ErrorCode, Problems, UserFacingError, not_found
 from prescripcare.ids import parse_uuid
 from prescripcare.patients.access import visible_patients
 from prescripcare.patients.models import CaregiverLink, CareTeamMember, Patient, ReminderChannel
@@ -187,6 +187,26 @@ async def _require_patient(
     return patient
 
 
+async def _require_relationship(
+    session: AsyncSession, viewer: Viewer, patient_id: str, where: str
+) -> Patient:
+    """The patient, for a change to who may see them (care team,
+    caregivers) or to their consents. A break-glass grant opens the record,
+    not its doors: a clinician whose only access is a grant may not change
+    them (or they could add themself to the team and keep access after the
+    grant expires, unflagged). FORBIDDEN, not NOT_FOUND: they do see the
+    patient, and should ask the care team."""
+    patient = await _require_patient(session, viewer, patient_id, where)
+    if viewer.role is Role.CLINICIAN and viewer.at is not None:
+        without_grant = replace(viewer, at=None)
+        if await find_visible_patient(session, without_grant, patient.id) is None:
+            raise AccessDenied(
+                "Break-glass access cannot change the care team, caregivers or consents; "
+                "ask the patient's care team."
+            )
+    return patient
+
+
 def _apply_changes(
     patient: Patient, changes: PatientChanges, today: date, problems: Problems
 ) -> None:
@@ -243,7 +263,10 @@ async def update_patient(
     horizon: timedelta,
 ) -> Patient:
     viewer.require_role(Role.PATIENT, Role.CLINICIAN, Role.ADMIN)
-    patient = await _require_patient(session, viewer, patient_id, "id")
+    if isinstance(changes.reminder_channels, _Keep):
+        patient = await _require_patient(session, viewer, patient_id, "id")
+    else:  # the channels are the patient's consents
+        patient = await _require_relationship(session, viewer, patient_id, "id")
     old_timezone = patient.timezone
     old_channels = list(patient.reminder_channels)
     problems = Problems()
@@ -311,7 +334,7 @@ async def link_caregiver(
     session: AsyncSession, viewer: Viewer, patient_id: str, email: str, now: datetime
 ) -> Patient:
     viewer.require_role(Role.PATIENT, Role.CLINICIAN, Role.ADMIN)
-    patient = await _require_patient(session, viewer, patient_id, "patientId")
+    patient = await _require_relationship(session, viewer, patient_id, "patientId")
     caregiver = await _user_with_role(session, email, Role.CAREGIVER, Problems(), "email")
     await session.execute(
         insert(CaregiverLink)
@@ -340,7 +363,7 @@ async def unlink_caregiver(
 ) -> Patient:
     # A caregiver may step back from a patient themself; nobody else's link.
     viewer.require_role(Role.PATIENT, Role.CAREGIVER, Role.CLINICIAN, Role.ADMIN)
-    patient = await _require_patient(session, viewer, patient_id, "patientId")
+    patient = await _require_relationship(session, viewer, patient_id, "patientId")
     cid = parse_uuid(caregiver_id)
     if viewer.role is Role.CAREGIVER and cid != viewer.user_id:
         raise not_found("Caregiver link", "caregiverId")
@@ -360,8 +383,11 @@ async def unlink_caregiver(
 async def add_care_team_member(
     session: AsyncSession, viewer: Viewer, patient_id: str, email: str, now: datetime
 ) -> Patient:
-    viewer.require_role(Role.PATIENT, Role.CLINICIAN, Role.ADMIN)
-    patient = await _require_patient(session, viewer, patient_id, "patientId")
+    # Staff only (issue 19): a patient adding by e-mail learned which
+    # addresses are clinicians' and their names. The patient asks their
+    # clinician or the clinic's admin; they may still remove a member.
+    viewer.require_role(Role.CLINICIAN, Role.ADMIN)
+    patient = await _require_relationship(session, viewer, patient_id, "patientId")
     clinician = await _user_with_role(session, email, Role.CLINICIAN, Problems(), "email")
     await session.execute(
         insert(CareTeamMember)
@@ -386,7 +412,7 @@ async def remove_care_team_member(
     session: AsyncSession, viewer: Viewer, patient_id: str, user_id: str, now: datetime
 ) -> Patient:
     viewer.require_role(Role.PATIENT, Role.CLINICIAN, Role.ADMIN)
-    patient = await _require_patient(session, viewer, patient_id, "patientId")
+    patient = await _require_relationship(session, viewer, patient_id, "patientId")
     result = await session.execute(
         delete(CareTeamMember).where(
             col(CareTeamMember.patient_id) == patient.id,

@@ -29,6 +29,9 @@ REFERENCE_TABLES = frozenset(
         "drug_interactions",
         "drug_ndcs",
         "drug_releases",
+        "drug_prescribing_ranks",
+        # Derived from prescriptions as counts per drug: nothing about a person.
+        "drug_search_priors",
     }
 )
 # Secrets are held about the patient but never handed out, even to them: a

@@ -52,6 +52,16 @@ def _referenced_rxcuis(tables: dict[str, list[Row]]) -> set[str]:
 
 # What an audit entry says, in log order, without its chain bookkeeping.
 AUDIT_COLUMNS = ("seq", *RECORDED_FIELDS)
+# Where a request came from identifies the person who sent it: the patient's
+# own entries keep theirs, other people (staff, caregivers) appear by id and
+# role only (docs/privacy.md).
+ORIGIN_COLUMNS = ("ip", "request_id")
+
+
+def _as_exported(entry: Row, owner: object) -> Row:
+    if entry["actor_id"] is not None and entry["actor_id"] == owner:
+        return entry
+    return {k: (None if k in ORIGIN_COLUMNS else v) for k, v in entry.items()}
 
 
 async def load_record(
@@ -90,7 +100,7 @@ async def load_record(
         patient=patient,
         tables=tables,
         drug_names=names,
-        audit_entries=[dict(row._mapping) for row in entries],
+        audit_entries=[_as_exported(dict(row._mapping), patient.user_id) for row in entries],
     )
 
 

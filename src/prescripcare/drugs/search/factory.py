@@ -9,6 +9,7 @@ from prescripcare.settings import Settings
 
 def create_drug_search(settings: Settings) -> DrugSearch:
     if settings.meilisearch_url:
+        from prescripcare.drugs.search.fallback import FallbackDrugSearch
         from prescripcare.drugs.search.meili import MeiliDrugSearch
 
         key = (
@@ -16,5 +17,13 @@ def create_drug_search(settings: Settings) -> DrugSearch:
             if settings.meilisearch_api_key
             else None
         )
-        return MeiliDrugSearch(settings.meilisearch_url, key, settings.meilisearch_index)
+        meili = MeiliDrugSearch(
+            settings.meilisearch_url,
+            key,
+            settings.meilisearch_index,
+            timeout_seconds=settings.meilisearch_timeout_ms / 1000,
+        )
+        return FallbackDrugSearch(
+            meili, PostgresDrugSearch(), retry_after=settings.meilisearch_retry_seconds
+        )
     return PostgresDrugSearch()
