@@ -70,8 +70,10 @@ async def build_history(
     me = await account(resources, Role.PATIENT, timezone=ZONE)
     carer = await account(resources, Role.CAREGIVER)
     pid = str(me.patient_id)
-    for document, email in ((ADD_TEAM, doctor.email), (LINK_CAREGIVER, carer.email)):
-        out = await gql.data(document, {"patientId": pid, "email": email}, token=me.now_token)
+    # An ADMIN puts the clinician on the care team; the patient links the caregiver.
+    admin = await account(resources, Role.ADMIN)
+    for document, email, by in ((ADD_TEAM, doctor.email, admin), (LINK_CAREGIVER, carer.email, me)):
+        out = await gql.data(document, {"patientId": pid, "email": email}, token=by.now_token)
         assert next(iter(out.values()))["errors"] == [], out
     async with transaction(resources.sessions) as session:
         await session.execute(
