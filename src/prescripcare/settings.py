@@ -101,6 +101,11 @@ class Settings(BaseSettings):
     reminder_lease_seconds: int = Field(default=120, ge=1, le=3600)
     public_app_url: str = "https://app.prescripcare.example/doses"
     reminder_text_drug_names: bool = False
+    # The language (BCP 47) of patients who have not chosen one, and of
+    # e-mails to accounts without a patient record (docs/languages.md).
+    default_language: str = "en"
+    # How long a signed adherence-report link (adherenceReportLink) works.
+    report_link_minutes: int = Field(default=5, ge=1, le=60)
     # Providers. Base URLs are scheme://host[:port] so tests can point the
     # real SDKs at local servers.
     twilio_account_sid: str | None = None
@@ -233,6 +238,13 @@ class Settings(BaseSettings):
                 "DATABASE_URL must be a plain postgresql:// URL (the driver is added internally)"
             )
         return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        from prescripcare.i18n.languages import normalize
+
+        return normalize(value)
 
     @field_validator("forwarded_allow_ips")
     @classmethod
@@ -415,6 +427,10 @@ class Settings(BaseSettings):
     @property
     def dose_grace(self) -> timedelta:
         return timedelta(minutes=self.dose_grace_minutes)
+
+    @property
+    def report_link(self) -> timedelta:
+        return timedelta(minutes=self.report_link_minutes)
 
     @property
     def break_glass(self) -> timedelta:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -166,3 +166,21 @@ def _coverage(
         for cls in classes[fill.rxcui]:
             grouped.setdefault(cls, []).append(fact)
     return mean_of_classes(grouped, first, last)
+
+
+async def adherence_of(
+    drugs: DrugLoaders,
+    first: date,
+    last: date,
+    counts: Awaitable[list[DayCounts]],
+    fills: Awaitable[list[PatientFill]],
+    *,
+    by_class: bool,
+) -> Adherence:
+    """The figures of one window, from its day counts and fills (both loaded
+    in batches by the caller's loaders): what the GraphQL `adherence` field
+    answers and the adherence report prints."""
+    day_counts, fill_list = await asyncio.gather(counts, fills)
+    result = from_counts(first, last, day_counts)
+    result.pdc, result.mpr = await fill_coverage(drugs, fill_list, first, last, by_class=by_class)
+    return result

@@ -48,6 +48,7 @@ from prescripcare.prescriptions.mutations import PrescriptionMutation
 from prescripcare.privacy.mutations import PrivacyMutation
 from prescripcare.reminders.mutations import DeviceMutation
 from prescripcare.reminders.subscription import ReminderSubscription
+from prescripcare.reports.mutations import ReportMutation
 from prescripcare.settings import Settings
 
 Query = merge_types("Query", (AuthQuery, PatientQuery, DrugQuery, TwoFactorQuery, AuditQuery))
@@ -62,6 +63,7 @@ Mutation = merge_types(
         PrivacyMutation,
         PasswordResetMutation,
         TwoFactorMutation,
+        ReportMutation,
         AuditMutation,
     ),
 )

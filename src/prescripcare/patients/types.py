@@ -70,6 +70,13 @@ class PatientType:
             _model=patient,
         )
 
+    @strawberry.field(
+        description="BCP 47 tag of the language the patient's messages and reports are "
+        "written in (the deployment's default until someone chooses)."
+    )
+    def language(self, info: Info) -> str:
+        return self._model.language or info.context.resources.settings.default_language
+
     @strawberry.field(description="Caregivers linked to this patient.")
     async def caregivers(self, info: Info) -> list[UserType]:
         users = await info.context.loaders.caregivers_by_patient_id.load(self._model.id)
@@ -182,6 +189,10 @@ class CreatePatientInput:
     reminder_channels: list[ReminderChannelEnum] | None = strawberry.field(  # type: ignore[valid-type]
         default=None, description="Default: none until the patient consents to a channel."
     )
+    language: str | None = strawberry.field(
+        default=None,
+        description="BCP 47 tag (en, es, fr, de, pt-BR...); default: the deployment's.",
+    )
 
 
 @strawberry.input(
@@ -195,6 +206,10 @@ class UpdatePatientInput:
     email: str | None = strawberry.UNSET
     reminder_channels: list[ReminderChannelEnum] | None = strawberry.UNSET  # type: ignore[valid-type]
     quiet_hours: QuietHoursInput | None = strawberry.UNSET
+    language: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="BCP 47 tag; null goes back to the deployment's default.",
+    )
 
 
 @strawberry.type
