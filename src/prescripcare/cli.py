@@ -60,8 +60,7 @@ async def _seed(settings: Settings, demo: bool) -> None:
         await _sync_search(res)
         if not demo:
             return
-        async with transaction(res.sessions) as session:
-            created = await seed_demo(session, res.auth, res.clock.now())
+        created = await seed_demo(res)
     if created:
         print("demo accounts created (shown once):")
         _print_logins()

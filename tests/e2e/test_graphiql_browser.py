@@ -44,8 +44,9 @@ pytestmark = [
 async def test_demo_login_a_query_and_a_subscription_by_clicking_without_internet(
     live_api: str, resources: Resources, catalog: object
 ) -> None:
+    # On the real clock the API process runs on.
+    await seed_demo(resources, datetime.now(UTC))
     async with transaction(resources.sessions) as session:
-        await seed_demo(session, resources.auth, resources.clock.now())
         maria = (
             await session.execute(select(User).where(col(User.email_blind_index) == PATIENT.email))
         ).scalar_one()

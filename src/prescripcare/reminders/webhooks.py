@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlmodel import col
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,7 +15,7 @@ from twilio.request_validator import RequestValidator
 from prescripcare.db import transaction
 from prescripcare.patients.models import Patient, ReminderChannel
 from prescripcare.reminders.consent import record_changes
-from prescripcare.reminders.models import Reminder, ReminderState
+from prescripcare.reminders.delivery import record_receipt
 from prescripcare.resources import Resources
 
 log = logging.getLogger("prescripcare.webhooks")
@@ -44,28 +44,14 @@ async def twilio_status(request: Request) -> Response:
     if form is None:
         return Response("forbidden", status_code=403)
     resources: Resources = request.app.state.resources
-    status = form.get("MessageStatus", "")
-    new_state = {
-        "delivered": ReminderState.DELIVERED,
-        "undelivered": ReminderState.FAILED,
-        "failed": ReminderState.FAILED,
-    }.get(status)
-    if new_state is not None and form.get("MessageSid"):
-        async with transaction(resources.sessions) as session:
-            await session.execute(
-                update(Reminder)
-                .where(
-                    col(Reminder.provider_message_id) == form["MessageSid"],
-                    col(Reminder.status).in_(
-                        [ReminderState.SENT.value, ReminderState.DELIVERED.value]
-                    ),
-                )
-                .values(
-                    status=new_state.value,
-                    updated_at=resources.clock.now(),
-                    last_error=form.get("ErrorCode") or None,
-                )
-            )
+    async with transaction(resources.sessions) as session:
+        await record_receipt(
+            session,
+            form.get("MessageSid", ""),
+            form.get("MessageStatus", ""),
+            form.get("ErrorCode"),
+            resources.clock.now(),
+        )
     return Response(status_code=204)
 
 
