@@ -179,9 +179,7 @@ def test_dev_runs_the_whole_product_on_embedded_services(tmp_path: Path) -> None
     ]
 
 
-SYNTHETIC = (
-    Path(__file__).resolve().parents[2] / "shared" / "reference" / "drug-data" / "synthetic_rrf"
-)
+SYNTHETIC = Path(__file__).resolve().parent / "drugs" / "data" / "synthetic_rrf"
 
 
 @pytest.mark.usefixtures("scratch_catalog")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import datetime
 
@@ -32,6 +32,18 @@ SQLModel.metadata.naming_convention = NAMING_CONVENTION
 metadata: MetaData = SQLModel.metadata
 
 SessionFactory = async_sessionmaker[AsyncSession]
+
+
+def one_of(column: str, values: Iterable[str]) -> str:
+    """`column IN ('A', 'B')`: the CHECK of a column that stores an enum is
+    built from the enum itself, so the two cannot drift apart (the values are
+    our constants, never input)."""
+    return f"{column} IN ({quoted(values)})"
+
+
+def quoted(values: Iterable[str]) -> str:
+    """'A', 'B': SQL literals of our own constants (an enum's values)."""
+    return ", ".join(f"'{value}'" for value in values)
 
 
 def utc_column(*, nullable: bool = False, index: bool = False) -> Column[datetime]:

@@ -7,29 +7,17 @@ so this list only ever shrinks.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
-from graphql import DocumentNode, OperationDefinitionNode, parse, validate
+from graphql import DocumentNode, OperationDefinitionNode, validate
 
 from prescripcare.graphql.schema import schema
-
-
-def contract_dir() -> Path:
-    configured = os.environ.get("PRESCRIPCARE_CONTRACT_DIR")
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "contract"
-
+from tests.contract.documents import contract_document
 
 PENDING = {}
 
 
 def _operations() -> list[OperationDefinitionNode]:
-    path = contract_dir() / "operations.graphql"
-    assert path.is_file(), f"the client contract is missing at {path}"
-    document = parse(path.read_text())
+    document = contract_document()
     return [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
 
 

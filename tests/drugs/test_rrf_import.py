@@ -15,9 +15,7 @@ from prescripcare.drugs.rrf import ImportRejected, import_rxnorm
 from prescripcare.resources import Resources
 from tests.drugs.catalog_state import empty_catalog  # noqa: F401
 
-SYNTHETIC = (
-    Path(__file__).resolve().parents[3] / "shared" / "reference" / "drug-data" / "synthetic_rrf"
-)
+SYNTHETIC = Path(__file__).resolve().parent / "data" / "synthetic_rrf"
 pytestmark = pytest.mark.usefixtures("empty_catalog")
 
 

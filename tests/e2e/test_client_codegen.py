@@ -10,10 +10,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from graphql import DocumentNode, OperationDefinitionNode, build_schema, parse, print_ast
+from graphql import DocumentNode, OperationDefinitionNode, build_schema, print_ast
 from graphql.type import GraphQLScalarType, specified_scalar_types
 
-from tests.contract.test_operations import PENDING, contract_dir
+from tests.contract.documents import contract_document
+from tests.contract.test_operations import PENDING
 from tests.e2e.live import HERE, NODE_MODULES, needs_node
 
 ROOT = HERE.parents[1]
@@ -25,7 +26,7 @@ pytestmark = needs_node("@graphql-codegen/cli", "typescript")
 def _served_operations() -> str:
     """The contract's documents, less those a later issue will serve (the
     contract test marks them); codegen rejects documents the schema lacks."""
-    document = parse((contract_dir() / "operations.graphql").read_text())
+    document = contract_document()
     kept = [
         d
         for d in document.definitions

@@ -26,7 +26,7 @@ from graphql import (
 
 from prescripcare.auth.models import Role
 from prescripcare.graphql.schema import schema
-from tests.contract.test_operations import contract_dir
+from tests.contract.documents import contract_source
 
 NOT_STRINGS = {"Int", "Float", "Boolean"}
 Path = tuple[str | int, ...]
@@ -136,7 +136,7 @@ def _operation(node: OperationDefinitionNode) -> Operation:
 
 
 def contract_operations(source: str | None = None) -> list[Operation]:
-    source = source or (contract_dir() / "operations.graphql").read_text()
+    source = source or contract_source()
     return [
         _operation(d) for d in parse(source).definitions if isinstance(d, OperationDefinitionNode)
     ]

@@ -15,7 +15,7 @@ from prescripcare.graphql.schema import build_schema, schema
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
 from tests.conftest import StatementCounter
-from tests.contract.test_operations import contract_dir
+from tests.contract.documents import contract_document
 from tests.factories import account
 
 # The largest values the clients send: the biggest page, the longest dose window.
@@ -45,7 +45,7 @@ WINDOW = {"from": "2026-01-01T00:00:00Z", "to": "2026-04-04T00:00:00Z"}
 
 def test_every_contract_operation_costs_well_under_the_limit() -> None:
     limit = Settings.model_construct().graphql_max_cost
-    document = parse((contract_dir() / "operations.graphql").read_text())
+    document = contract_document()
     costs = {
         op.name.value: operation_cost(
             schema._schema, document, op.name.value, WORST_VARIABLES.get(op.name.value, {})

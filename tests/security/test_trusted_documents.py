@@ -29,7 +29,8 @@ from prescripcare.graphql.trusted import (
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
 from tests.conftest import StatementCounter, asgi_client
-from tests.contract.test_operations import PENDING, contract_dir
+from tests.contract.documents import outside_contract_dir
+from tests.contract.test_operations import PENDING
 from tests.factories import Account, account
 
 # The contract's Me, spaced as in operations.graphql rather than as printed.
@@ -56,7 +57,7 @@ def _persisted(digest: str) -> dict[str, Any]:
 def test_the_shipped_manifest_is_the_contract_built_by_the_cli(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    source = contract_dir() / "operations.graphql"
+    source = outside_contract_dir() / "operations.graphql"
     output = tmp_path / "manifest.json"
     main(["trusted-documents", "build", str(source), "--output", str(output)])
     assert "24 trusted documents" in capsys.readouterr().err

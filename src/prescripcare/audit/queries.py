@@ -11,8 +11,8 @@ from prescripcare.auth.models import Role
 from prescripcare.graphql.errors import not_found
 from prescripcare.graphql.info import Info
 from prescripcare.graphql.pagination import (
+    AUDIT_LOG_PAGE,
     PageInfo,
-    clamp_first,
     invalid_cursor,
     unwrap_cursor,
     wrap_cursor,
@@ -57,7 +57,7 @@ class AuditQuery:
             raise not_found("Patient not found.")
         if viewer.role is Role.PATIENT and await ctx.loaders.patient_by_id.load(pid) is None:
             raise not_found("Patient not found.")
-        size = clamp_first(first, default=20, maximum=100)
+        size = AUDIT_LOG_PAGE.clamp(first)
         before = decode_cursor(after)
         async with ctx.resources.sessions() as session:
             page = await page_entries(session, pid, first=size, before_seq=before)

@@ -10,7 +10,7 @@ from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, S
 from sqlalchemy.dialects.postgresql import UUID
 from sqlmodel import Field, SQLModel
 
-from prescripcare.db import utc_column
+from prescripcare.db import one_of, utc_column
 from prescripcare.encryption.columns import BlindIndex, EncryptedText, index_blindly
 
 
@@ -24,9 +24,7 @@ class Role(StrEnum):
 class User(SQLModel, table=True):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint(
-            "role IN ('PATIENT', 'CAREGIVER', 'CLINICIAN', 'ADMIN')", name="role_known"
-        ),
+        CheckConstraint(one_of("role", Role), name="role_known"),
         # E-mail addresses are normalised (lower case) before they are
         # hashed, so this is the case-insensitive uniqueness the sign-up flow
         # promises; the encrypted address itself cannot be indexed.

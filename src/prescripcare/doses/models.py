@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Uniqu
 from sqlalchemy.dialects.postgresql import UUID
 from sqlmodel import Field, SQLModel
 
-from prescripcare.db import utc_column
+from prescripcare.db import one_of, utc_column
 
 
 class DoseStatus(StrEnum):
@@ -29,9 +29,7 @@ class Dose(SQLModel, table=True):
         # One dose per prescription and instant: materializing twice, even at
         # the same moment in two workers, cannot duplicate a dose.
         UniqueConstraint("prescription_id", "scheduled_at", name="uq_doses_prescription_time"),
-        CheckConstraint(
-            "status IN ('SCHEDULED', 'TAKEN', 'SKIPPED', 'MISSED')", name="status_known"
-        ),
+        CheckConstraint(one_of("status", DoseStatus), name="status_known"),
         Index("ix_doses_patient_scheduled_at", "patient_id", "scheduled_at"),
         Index("ix_doses_due", "scheduled_at", postgresql_where=text("status = 'SCHEDULED'")),
         # Next doses: the first SCHEDULED one per patient or prescription.

@@ -21,6 +21,8 @@ from prescripcare.patients.access import visible_patients
 from prescripcare.patients.models import Patient
 from prescripcare.prescriptions.models import Prescription, PrescriptionStatus
 
+# The longest window of doses one request reads (a quarter and a bit).
+MAX_WINDOW_DAYS = 93
 # A dose's window opens this long before it is due: earlier, recording it is
 # a mistake rather than a dose taken, and snoozing it is a change of
 # schedule rather than "remind me later". One rule for both (TOO_EARLY).

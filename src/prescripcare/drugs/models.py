@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID
 from sqlmodel import Field, SQLModel
 
-from prescripcare.db import utc_column
+from prescripcare.db import one_of, utc_column
 
 
 class Severity(StrEnum):
@@ -81,11 +81,7 @@ class Provenance(SQLModel):
 
 class DrugConcept(Provenance, table=True):
     __tablename__ = "drug_concepts"
-    __table_args__ = (
-        CheckConstraint(
-            "tty IN ('IN', 'PIN', 'MIN', 'BN', 'SCD', 'SBD', 'GPCK', 'BPCK')", name="tty_known"
-        ),
-    )
+    __table_args__ = (CheckConstraint(one_of("tty", CONCEPT_TTYS), name="tty_known"),)
 
     rxcui: str = Field(sa_column=Column(String(16), primary_key=True))
     tty: str = Field(sa_column=_text(8))
@@ -194,9 +190,7 @@ class DrugInteraction(Provenance, table=True):
 
     __tablename__ = "drug_interactions"
     __table_args__ = (
-        CheckConstraint(
-            "severity IN ('CONTRAINDICATED', 'MAJOR', 'MODERATE', 'MINOR')", name="severity_known"
-        ),
+        CheckConstraint(one_of("severity", Severity), name="severity_known"),
         CheckConstraint(
             "a_kind IN ('ingredient', 'class') AND b_kind IN ('ingredient', 'class')",
             name="end_kinds",

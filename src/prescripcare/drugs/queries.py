@@ -12,7 +12,7 @@ from prescripcare.drugs.types import DrugType, Interaction
 from prescripcare.errors import TopLevelCode
 from prescripcare.graphql.errors import bad_input, top_level
 from prescripcare.graphql.info import Info
-from prescripcare.graphql.pagination import clamp_first
+from prescripcare.graphql.pagination import DRUGS_PAGE
 
 MAX_INTERACTION_DRUGS = 50
 
@@ -35,7 +35,7 @@ class DrugQuery:
         query = clean_query(search)
         if not query:
             return []
-        size = clamp_first(first, default=10, maximum=50)
+        size = DRUGS_PAGE.clamp(first)
         async with ctx.read_sessions() as session:
             rxcuis = await ctx.resources.drug_search.search(session, query, size)
         concepts = await asyncio.gather(*(ctx.loaders.drugs.by_rxcui.load(r) for r in rxcuis))

@@ -39,13 +39,13 @@ from graphql import (
 )
 from graphql.utilities import get_operation_ast, value_from_ast_untyped
 
-from prescripcare.graphql.pagination import clamp_first
+from prescripcare.adherence.service import MAX_WINDOW_DAYS as MAX_ADHERENCE_WINDOW_DAYS
+from prescripcare.doses.service import MAX_WINDOW_DAYS as MAX_DOSE_WINDOW_DAYS
+from prescripcare.graphql.pagination import AUDIT_LOG_PAGE, DRUGS_PAGE, PATIENTS_PAGE, PageSize
 
 # Lists without a size argument are short (a handful of prescriptions per
 # patient, of ingredients per drug); this is what each is assumed to hold.
 LIST_ESTIMATE = 5
-MAX_DOSE_WINDOW_DAYS = 93
-MAX_ADHERENCE_WINDOW_DAYS = 3650
 
 Arguments = Mapping[str, Any]
 # (the field's arguments, the window in days set by an enclosing field) -> items
@@ -60,12 +60,10 @@ class FieldCost:
     window: Callable[[Arguments], int] | None = None
 
 
-def first(default: int, maximum: int) -> Multiplier:
+def first(page: PageSize) -> Multiplier:
     def multiplier(args: Arguments, _window: int) -> int:
         value = args.get("first")
-        return clamp_first(
-            value if isinstance(value, int) else None, default=default, maximum=maximum
-        )
+        return page.clamp(value if isinstance(value, int) else None)
 
     return multiplier
 
@@ -125,9 +123,9 @@ def per_day_of_window(args: Arguments, window: int) -> int:
 
 # Fields whose cost is not the default. Keys are (type, field) as in the SDL.
 COST_MAP: dict[tuple[str, str], FieldCost] = {
-    ("Query", "patients"): FieldCost(multiplier=first(default=20, maximum=100)),
-    ("Query", "drugs"): FieldCost(complexity=2, multiplier=first(default=10, maximum=50)),
-    ("Query", "auditLog"): FieldCost(multiplier=first(default=20, maximum=100)),
+    ("Query", "patients"): FieldCost(multiplier=first(PATIENTS_PAGE)),
+    ("Query", "drugs"): FieldCost(complexity=2, multiplier=first(DRUGS_PAGE)),
+    ("Query", "auditLog"): FieldCost(multiplier=first(AUDIT_LOG_PAGE)),
     ("Query", "interactions"): FieldCost(complexity=2, multiplier=count_of("rxcuis", 100)),
     ("Patient", "doses"): FieldCost(multiplier=dose_window_days),
     # An adherence figure is a computation over every day of its window.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from dataclasses import dataclass
 
 import strawberry
 from graphql import GraphQLError
@@ -19,6 +20,23 @@ class PageInfo:
     has_previous_page: bool
     start_cursor: str | None
     end_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PageSize:
+    """A list's `first`: what it gives when unset and the most it gives.
+    The resolver and the cost map both read it from here."""
+
+    default: int
+    maximum: int
+
+    def clamp(self, first: int | None) -> int:
+        return clamp_first(first, default=self.default, maximum=self.maximum)
+
+
+PATIENTS_PAGE = PageSize(default=20, maximum=100)
+DRUGS_PAGE = PageSize(default=10, maximum=50)
+AUDIT_LOG_PAGE = PageSize(default=20, maximum=100)
 
 
 def clamp_first(first: int | None, *, default: int, maximum: int) -> int:

@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlmodel import Field, SQLModel
 
-from prescripcare.db import utc_column
+from prescripcare.db import quoted, utc_column
 from prescripcare.encryption.columns import (
     BlindIndex,
     EncryptedDate,
@@ -40,7 +40,7 @@ class Patient(SQLModel, table=True):
             "(quiet_start IS NULL) = (quiet_end IS NULL)", name="quiet_hours_both_or_neither"
         ),
         CheckConstraint(
-            "reminder_channels <@ ARRAY['SMS', 'EMAIL', 'PUSH']::varchar[]",
+            f"reminder_channels <@ ARRAY[{quoted(ReminderChannel)}]::varchar[]",
             name="reminder_channels_known",
         ),
         # `patients` pages by (name, id); this index serves both the order and

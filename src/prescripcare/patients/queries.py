@@ -10,8 +10,8 @@ from prescripcare.db import reading
 from prescripcare.graphql.errors import bad_input, not_found
 from prescripcare.graphql.info import Info
 from prescripcare.graphql.pagination import (
+    PATIENTS_PAGE,
     PageInfo,
-    clamp_first,
     decode_cursor_with_value,
     encode_cursor,
 )
@@ -74,7 +74,7 @@ class PatientQuery:
             raise bad_input("adherenceDays", "adherenceDays must be between 1 and 365.")
         by_adherence = order_by is PatientOrder.DOSE_ADHERENCE_ASC
         kind = ADHERENCE_CURSOR_KIND if by_adherence else CURSOR_KIND
-        size = clamp_first(first, default=20, maximum=100)
+        size = PATIENTS_PAGE.clamp(first)
         decoded = decode_cursor_with_value(kind, after)
         anchor = Anchor(decoded[0], decoded[1]) if decoded else None
         window = AdherenceOrder(days=adherence_days, now=ctx.now())

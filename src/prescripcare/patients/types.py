@@ -10,6 +10,7 @@ import strawberry
 
 from prescripcare.adherence.types import AdherenceType, adherence_over, window_or_error
 from prescripcare.auth.types import UserType
+from prescripcare.doses.service import MAX_WINDOW_DAYS as MAX_DOSE_WINDOW_DAYS
 from prescripcare.doses.types import DoseType
 from prescripcare.drugs.interactions import find_interactions
 from prescripcare.drugs.types import Interaction
@@ -20,8 +21,6 @@ from prescripcare.graphql.pagination import PageInfo
 from prescripcare.patients.models import Patient, ReminderChannel
 from prescripcare.prescriptions.models import PrescriptionStatus
 from prescripcare.prescriptions.types import PrescriptionStatusEnum, PrescriptionType
-
-MAX_DOSE_WINDOW = timedelta(days=93)
 
 
 @strawberry.type
@@ -92,7 +91,8 @@ class PatientType:
         return DoseType.from_model(found) if found else None
 
     @strawberry.field(
-        description="Doses due from `from` (inclusive) to `to` (exclusive), at most 93 days."
+        description="Doses due from `from` (inclusive) to `to` (exclusive), "
+        f"at most {MAX_DOSE_WINDOW_DAYS} days."
     )
     async def doses(
         self,
@@ -102,8 +102,8 @@ class PatientType:
     ) -> list[DoseType]:
         if to <= from_:
             raise bad_input("to", "`to` must be after `from`.")
-        if to - from_ > MAX_DOSE_WINDOW:
-            raise bad_input("to", "A dose window is at most 93 days.")
+        if to - from_ > timedelta(days=MAX_DOSE_WINDOW_DAYS):
+            raise bad_input("to", f"A dose window is at most {MAX_DOSE_WINDOW_DAYS} days.")
         found = await info.context.loaders.doses_by_patient_window.load((self._model.id, from_, to))
         return [DoseType.from_model(d) for d in found]
 

@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlmodel import Field, SQLModel
 
-from prescripcare.db import utc_column
+from prescripcare.db import one_of, utc_column
 from prescripcare.encryption.columns import EncryptedText
 
 
@@ -43,9 +43,7 @@ def _uuid_fk(
 class Prescription(SQLModel, table=True):
     __tablename__ = "prescriptions"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('ACTIVE', 'PAUSED', 'COMPLETED', 'DISCONTINUED')", name="status_known"
-        ),
+        CheckConstraint(one_of("status", PrescriptionStatus), name="status_known"),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="end_after_start"),
         CheckConstraint("dose_quantity > 0", name="dose_positive"),
         CheckConstraint("every_hours IS NULL OR every_hours BETWEEN 1 AND 24", name="every_hours"),

@@ -11,7 +11,7 @@ from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, Stri
 from sqlalchemy.dialects.postgresql import UUID
 from sqlmodel import Field, SQLModel
 
-from prescripcare.db import utc_column
+from prescripcare.db import one_of, utc_column
 
 
 class ReminderState(StrEnum):
@@ -43,10 +43,7 @@ class Reminder(SQLModel, table=True):
             "recipient",
             unique=True,
         ),
-        CheckConstraint(
-            "status IN ('QUEUED', 'SENDING', 'SENT', 'DELIVERED', 'FAILED', 'CANCELLED')",
-            name="status_known",
-        ),
+        CheckConstraint(one_of("status", ReminderState), name="status_known"),
         # A refill reminder goes once per fill and channel.
         Index(
             "uq_reminders_fill_channel",
