@@ -29,7 +29,12 @@ RUN apt-get update \
     && groupadd --system --gid 10001 prescripcare \
     && useradd --system --uid 10001 --gid prescripcare --home-dir /app --shell /usr/sbin/nologin prescripcare
 COPY --from=build /opt/venv /opt/venv
-ENV PATH=/opt/venv/bin:$PATH \
+# The commit this image is built from (`--build-arg BUILD_COMMIT=$(git rev-parse
+# HEAD)`, as CI does): /health and Sentry's release name it. Declared last so a
+# new commit rebuilds only this layer.
+ARG BUILD_COMMIT=""
+ENV BUILD_COMMIT=$BUILD_COMMIT \
+    PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PRESCRIPCARE_ENV=production \

@@ -32,7 +32,8 @@ from tests.reminders.provider_standins import TwilioStandIn
 
 from prescripcare.db import create_engine, create_session_factory, transaction
 from prescripcare.drugs.seed import load_seed
-from prescripcare.realtime.events import Event, EventKind, follow, publish
+from prescripcare.realtime.events import Event, EventKind, publish
+from prescripcare.realtime.hub import EventHub
 from prescripcare.redis import RedisKeys
 from prescripcare.reminders.providers import TwilioSmsChannel
 from prescripcare.reminders.service import RetryPolicy, queue_due, send_ready
@@ -104,9 +105,11 @@ async def _fan_out(redis_url: str, subscribers: int) -> None:
     ready = asyncio.Event()
     waiting = subscribers
 
+    hub = EventHub(redis, keys)
+
     async def subscriber() -> None:
         nonlocal waiting
-        stream = follow(redis, keys, None, timedelta(seconds=1))
+        stream = hub.follow(None, timedelta(seconds=1))
         first = asyncio.ensure_future(stream.__anext__())
         waiting -= 1
         if waiting == 0:
@@ -120,7 +123,7 @@ async def _fan_out(redis_url: str, subscribers: int) -> None:
 
     tasks = [asyncio.create_task(subscriber()) for _ in range(subscribers)]
     await ready.wait()
-    await asyncio.sleep(1.5)  # every subscriber is blocked in XREAD
+    await asyncio.sleep(1.5)  # every subscriber waits on the one reader
     sent = time.perf_counter()
     await publish(
         redis,

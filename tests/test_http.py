@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
+
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
+from prescripcare import __version__
 from prescripcare.app import create_app
 from prescripcare.auth.models import Role
 from prescripcare.patients.loaders import PatientByIdLoader
@@ -13,12 +17,26 @@ from prescripcare.settings import Settings
 from tests.conftest import GraphQLClient, asgi_client
 from tests.factories import account, patient
 
+COMMIT = "5d13f7b9c2e4a1f0b8d6c3e2a1f0b9c8d7e6f5a4"
+
 
 async def test_health_and_ready(client: httpx.AsyncClient) -> None:
-    assert (await client.get("/health")).json() == {"status": "ok"}
+    assert (await client.get("/health")).json() == {"status": "ok", "version": __version__}
     ready = await client.get("/ready")
     assert ready.status_code == 200
     assert ready.json()["checks"] == {"postgres": "ok", "redis": "ok"}
+
+
+async def test_health_names_the_build_commit_when_the_image_has_one(migrated: Settings) -> None:
+    app = create_app(migrated.model_copy(update={"build_commit": COMMIT}))
+    async with LifespanManager(app), asgi_client(app, "http://t") as client:
+        health = (await client.get("/health")).json()
+    assert health == {"status": "ok", "version": __version__, "commit": COMMIT}
+
+
+def test_the_version_is_the_packages() -> None:
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert project["project"]["version"] == __version__
 
 
 @pytest.mark.parametrize("broken", ["redis", "postgres"])

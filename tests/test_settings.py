@@ -43,6 +43,15 @@ def test_a_complete_production_configuration_loads() -> None:
         ({"database_url": "mysql://x@y/z"}, "plain postgresql://"),
         ({"redis_url": "http://cache"}, "REDIS_URL"),
         ({"argon2_memory_kib": 1024}, "ARGON2_MEMORY_KIB"),
+        # Half a provider would switch its channel off without a word.
+        ({"twilio_account_sid": "AC0123"}, "set TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER"),
+        ({"sendgrid_from_email": "care@example.org"}, "set SENDGRID_API_KEY"),
+        ({"fcm_project_id": "prescripcare"}, "set FCM_SERVICE_ACCOUNT_FILE"),
+        (
+            {"twilio_account_sid": "AC0", "twilio_auth_token": "t", "twilio_from_number": "+1"},
+            "PUBLIC_BASE_URL is required with Twilio",
+        ),
+        ({"build_commit": "not-a-commit"}, "BUILD_COMMIT"),
     ],
 )
 def test_unsafe_production_settings_refuse_to_start(change: dict, message: str) -> None:  # type: ignore[type-arg]

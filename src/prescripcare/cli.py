@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import os
 import signal
+import ssl
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -27,8 +28,19 @@ def _settings(**overrides: object) -> Settings:
         raise SystemExit(f"prescripcare: {exc}") from None
 
 
+def _tls_failure(exc: ssl.SSLError) -> SystemExit:
+    # A refused certificate is the operator's setting, not a crash.
+    return SystemExit(
+        f"prescripcare: TLS to PostgreSQL failed: {exc}; check DATABASE_SSL and "
+        "DATABASE_SSL_ROOT_CERT (or sslmode/sslrootcert in the URL)"
+    )
+
+
 def _run(work: Callable[[], Awaitable[T]]) -> T:
-    return asyncio.run(work())  # type: ignore[arg-type]
+    try:
+        return asyncio.run(work())  # type: ignore[arg-type]
+    except ssl.SSLError as exc:
+        raise _tls_failure(exc) from None
 
 
 async def _migrate(settings: Settings) -> None:
@@ -182,7 +194,11 @@ def _uvicorn_config(settings: Settings, host: str, port: int, log_level: str = "
         create_app(settings),
         host=host,
         port=port,
+        # X-Forwarded-For/-Proto only from FORWARDED_ALLOW_IPS (validated
+        # networks), so behind a proxy each client has its own rate-limit
+        # buckets and audit address, and nobody else can choose theirs.
         proxy_headers=True,
+        forwarded_allow_ips=settings.trusted_proxies,
         log_level=log_level,
         # The C event loop and HTTP parser (uvicorn[standard]); named so that a
         # missing one fails at start instead of silently serving slower.
@@ -318,10 +334,13 @@ def _blind_index_key(settings: Settings) -> None:
 
 
 async def _backup(settings: Settings, args: argparse.Namespace) -> None:
+    import tempfile
     from datetime import UTC, datetime
 
     from prescripcare.backup.crypto import key_from_setting
     from prescripcare.backup.dump import backup
+    from prescripcare.backup.objectstore import ObjectStore
+    from prescripcare.db import Database
 
     key = settings.backup_encryption_key
     if key is None and settings.is_production and not args.no_encryption:
@@ -329,26 +348,38 @@ async def _backup(settings: Settings, args: argparse.Namespace) -> None:
             "prescripcare: BACKUP_ENCRYPTION_KEY is not set; a production backup holds every "
             "patient's record (pass --no-encryption if the storage itself is encrypted)"
         )
-    try:
-        result = await backup(
-            settings.require_database_url(),
-            Path(args.dir),
-            datetime.now(UTC),
-            key=key_from_setting(key.get_secret_value()) if key else None,
-            keep=args.keep,
-            keep_days=args.keep_days,
-        )
-    except (RuntimeError, OSError) as exc:  # a missing pg_dump, pg_dump's error, a full disk
-        raise SystemExit(f"prescripcare: backup failed: {exc}") from None
-    print(f"backup written: {result.path} ({result.size} bytes)")
-    for old in result.deleted:
+    store = ObjectStore.from_settings(settings)
+    if store is None and args.dir is None:
+        raise SystemExit("prescripcare: backup needs --dir, BACKUP_S3_BUCKET, or both")
+    with tempfile.TemporaryDirectory(prefix="prescripcare-backup-") as staging:
+        try:
+            result = await backup(
+                Database.of(settings.require_database_url(), settings),
+                Path(args.dir or staging),
+                datetime.now(UTC),
+                key=key_from_setting(key.get_secret_value()) if key else None,
+                keep=args.keep,
+                keep_days=args.keep_days,
+                store=store,
+                keep_local=args.dir is not None,
+            )
+        except ssl.SSLError as exc:
+            raise _tls_failure(exc) from None
+        except (RuntimeError, OSError) as exc:  # no pg_dump, its error, the store, a full disk
+            raise SystemExit(f"prescripcare: backup failed: {exc}") from None
+    print(f"backup written: {result.location} ({result.size} bytes)")
+    for old in [*result.deleted, *result.deleted_remote]:
         print(f"retention: deleted {old}")
 
 
 async def _restore(settings: Settings, args: argparse.Namespace) -> None:
+    import tempfile
+
     from prescripcare.backup.crypto import key_from_setting
     from prescripcare.backup.dump import restore
     from prescripcare.backup.hooks import restore_hooks
+    from prescripcare.backup.objectstore import SCHEME, ObjectStore
+    from prescripcare.db import Database
 
     if not args.yes:
         raise SystemExit(
@@ -356,17 +387,29 @@ async def _restore(settings: Settings, args: argparse.Namespace) -> None:
             "and workers, then run again with --yes"
         )
     key = settings.backup_encryption_key
-    try:
-        await restore(
-            args.database_url or settings.require_database_url(),
-            Path(args.file),
-            key=key_from_setting(key.get_secret_value()) if key else None,
-            hooks=restore_hooks(),
-            ledger_url=args.ledger_from,
-        )
-    except (RuntimeError, ValueError, OSError) as exc:  # no tool, wrong key, pg_restore's error
-        raise SystemExit(f"prescripcare: restore failed: {exc}") from None
-    print(f"restored {args.file}")
+    remote = args.file == "latest" or args.file.startswith(SCHEME)
+    store = ObjectStore.from_settings(settings) if remote else None
+    if remote and store is None:
+        raise SystemExit(f"prescripcare: restoring {args.file} needs BACKUP_S3_BUCKET")
+    with tempfile.TemporaryDirectory(prefix="prescripcare-restore-") as staging:
+        try:
+            archive = Path(args.file)
+            if store is not None:
+                object_key = store.key_of(args.file)
+                print(f"fetching {store.uri(object_key)}")
+                archive = await asyncio.to_thread(store.download, object_key, Path(staging))
+            await restore(
+                Database.of(args.database_url or settings.require_database_url(), settings),
+                archive,
+                key=key_from_setting(key.get_secret_value()) if key else None,
+                hooks=restore_hooks(),
+                ledger_url=Database.of(args.ledger_from, settings) if args.ledger_from else None,
+            )
+        except ssl.SSLError as exc:
+            raise _tls_failure(exc) from None
+        except (RuntimeError, ValueError, OSError) as exc:  # no tool, wrong key, pg_restore's error
+            raise SystemExit(f"prescripcare: restore failed: {exc}") from None
+    print(f"restored {archive.name}")
 
 
 def _export_schema(output: str | None) -> None:
@@ -517,13 +560,17 @@ def build_parser() -> argparse.ArgumentParser:
     assets.add_argument("--registry", help="npm registry (default: NPM_CONFIG_REGISTRY or npmjs)")
 
     dump = sub.add_parser("backup", help="pg_dump to a (encrypted) file, then apply retention")
-    dump.add_argument("--dir", required=True, help="directory holding the backups")
+    dump.add_argument(
+        "--dir", help="directory keeping the backups (optional with BACKUP_S3_BUCKET)"
+    )
     dump.add_argument("--keep", type=int, default=7, help="always keep this many newest")
     dump.add_argument("--keep-days", type=int, default=30, help="and all younger than this")
     dump.add_argument("--no-encryption", action="store_true", help="allow plain in production")
 
     back = sub.add_parser("restore", help="restore a backup, then re-apply erasures")
-    back.add_argument("file", type=Path)
+    back.add_argument(
+        "file", help="a backup file, s3://BUCKET/KEY, or `latest` in BACKUP_S3_BUCKET"
+    )
     back.add_argument("--database-url", help="restore here instead of DATABASE_URL")
     back.add_argument("--ledger-from", help="read erasures from this database (default: target)")
     back.add_argument("--yes", action="store_true", help="confirm replacing the target's data")
@@ -585,7 +632,8 @@ def main(argv: list[str] | None = None) -> None:
         elif args.command == "backup":
             _run(lambda: _backup(settings, args))
         elif args.command == "restore":
-            if not args.file.is_file():
+            remote = args.file == "latest" or args.file.startswith("s3://")
+            if not remote and not Path(args.file).is_file():
                 raise SystemExit(f"prescripcare: {args.file} is not a file")
             _run(lambda: _restore(settings, args))
         elif args.command == "create-user":

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Column, DateTime, MetaData
 from sqlalchemy.engine import URL, make_url
@@ -14,8 +16,10 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
+from prescripcare.dbtls import DatabaseTLS, resolve
 from prescripcare.encryption.columns import attach_keyring
 from prescripcare.encryption.keys import keyring_from_settings
 from prescripcare.settings import Settings
@@ -57,6 +61,35 @@ def async_url(database_url: str) -> URL:
     return url.set(drivername="postgresql+asyncpg")
 
 
+@dataclass(frozen=True)
+class Database:
+    """Where a client connects and how: the URL without TLS parameters and
+    the TLS mode, the same for asyncpg and for libpq's tools (dbtls.py)."""
+
+    url: URL
+    tls: DatabaseTLS
+
+    @classmethod
+    def of(cls, database_url: str, settings: Settings | None = None) -> Database:
+        mode = settings.database_ssl if settings else None
+        root = settings.database_ssl_root_cert if settings else None
+        return cls(*resolve(database_url, mode, root))
+
+    @property
+    def asyncpg_url(self) -> URL:
+        return self.url.set(drivername="postgresql+asyncpg")
+
+    @property
+    def connect_args(self) -> dict[str, Any]:
+        return {"ssl": self.tls.asyncpg_ssl()}
+
+    def one_off_engine(self) -> AsyncEngine:
+        """An engine without a pool, for a command's few statements."""
+        return create_async_engine(
+            self.asyncpg_url, poolclass=NullPool, connect_args=self.connect_args
+        )
+
+
 def create_engine(
     settings: Settings, *, database_url: str | None = None, role: str = "primary"
 ) -> AsyncEngine:
@@ -66,7 +99,7 @@ def create_engine(
     connections are the replica's."""
     from prescripcare.observability.dbmetrics import instrument_engine
 
-    url = async_url(database_url or settings.require_database_url())
+    database = Database.of(database_url or settings.require_database_url(), settings)
     server_settings = {
         # Every timestamp is UTC in the database, whatever the server's default.
         "timezone": "UTC",
@@ -74,13 +107,14 @@ def create_engine(
         "statement_timeout": str(settings.database_statement_timeout_ms),
     }
     engine = create_async_engine(
-        url,
+        database.asyncpg_url,
         pool_size=settings.database_pool_min,
         max_overflow=settings.database_pool_max - settings.database_pool_min,
         pool_pre_ping=settings.db_pre_ping,
         # Bound parameters hold patient data: never in logs or error messages.
         hide_parameters=True,
         connect_args={
+            **database.connect_args,
             "server_settings": server_settings,
             # SQLAlchemy's cache of prepared statements and asyncpg's own; an IN
             # list renders one text per length, so a hundred is soon churned.

@@ -10,12 +10,15 @@ from starlette.responses import JSONResponse
 
 from prescripcare.migrate import current_revision, head_revision
 from prescripcare.resources import Resources
+from prescripcare.version import build_info
 
 CHECK_TIMEOUT_SECONDS = 2.0
 
 
 async def health(request: Request) -> JSONResponse:
-    return JSONResponse({"status": "ok"})
+    """Liveness, and the version (and build commit) this process runs."""
+    resources: Resources = request.app.state.resources
+    return JSONResponse({"status": "ok", **build_info(resources.settings)})
 
 
 async def _database_ok(resources: Resources) -> bool:

@@ -8,6 +8,7 @@ from prescripcare.auth.models import (
     TwoFactor,
     User,
 )
+from prescripcare.backup.models import BackupRun
 from prescripcare.doses.models import Dose, DoseRecord
 from prescripcare.drugs.models import (
     DrugAtcCode,
@@ -29,6 +30,7 @@ from prescripcare.reminders.models import Reminder
 __all__ = [
     "AuditChainHead",
     "AuditEntry",
+    "BackupRun",
     "BreakGlassGrant",
     "CareTeamMember",
     "CaregiverLink",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -26,6 +26,7 @@ from prescripcare.db import (
 )
 from prescripcare.drugs.search.base import DrugSearch
 from prescripcare.drugs.search.factory import create_drug_search
+from prescripcare.realtime.hub import EventHub
 from prescripcare.redis import RedisKeys, create_redis
 from prescripcare.settings import Settings
 
@@ -44,6 +45,11 @@ class Resources:
     # query operations load through it, never a mutation's read-back.
     read_engine: AsyncEngine | None = None
     read_sessions: SessionFactory | None = None
+    # The process's one reader of the reminder-event stream (subscriptions).
+    events: EventHub = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.events = EventHub(self.redis, self.keys)
 
     @property
     def tokens(self) -> AccessTokenCodec:
@@ -58,8 +64,9 @@ async def open_resources(
     read_engine = create_read_engine(settings, engine)
     redis = create_redis(settings)
     mail = AccountMail(account_mailer(settings))
+    resources: Resources | None = None
     try:
-        yield Resources(
+        resources = Resources(
             settings=settings,
             clock=clock or Clock(),
             engine=engine,
@@ -71,7 +78,10 @@ async def open_resources(
             read_engine=read_engine,
             read_sessions=create_session_factory(read_engine),
         )
+        yield resources
     finally:
+        if resources is not None:
+            await resources.events.close()
         await mail.drain()  # reset e-mails already promised
         await redis.aclose()
         if read_engine is not engine:

@@ -6,6 +6,7 @@ run with a guessable one: tokens signed with a known key are forged tokens.
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
@@ -22,6 +23,14 @@ DEV_JWT_SECRET = "development-only-jwt-secret-do-not-use-in-production"
 # refuses it. 32 bytes, URL-safe base64, like every key.
 DEV_ENCRYPTION_KEY = "ZGV2ZWxvcG1lbnQtb25seS1lbmNyeXB0aW9uLWtleSE="
 MIN_SECRET_LENGTH = 32
+# The settings each reminder provider needs, all together (see
+# Settings._provider_problems). FCM is switched on by FCM_PROJECT_ID alone:
+# the manifests always name the service-account file's mount point, which
+# holds a file only where the operator created that secret.
+PROVIDER_SETTINGS = {
+    "Twilio (SMS)": ("twilio_account_sid", "twilio_auth_token", "twilio_from_number"),
+    "SendGrid (e-mail)": ("sendgrid_api_key", "sendgrid_from_email"),
+}
 
 
 class SettingsError(ValueError):
@@ -40,7 +49,16 @@ class Settings(BaseSettings):
     jwt_secret: SecretStr | None = None
     encryption_key: SecretStr | None = None
     port: int = Field(default=8000, ge=1, le=65535)
+    # The proxies (load balancer, ingress controller) whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed: comma-separated addresses or CIDR
+    # networks, passed to uvicorn. Uvicorn's own name, so an operator who
+    # follows its documentation sets this very setting. Rate limits and the
+    # audit log see the client only through a listed proxy.
+    forwarded_allow_ips: str = "127.0.0.1,::1"
     sentry_dsn: str | None = None
+    # The commit the image was built from (the Dockerfile's BUILD_COMMIT
+    # argument); /health and Sentry's release carry it with the version.
+    build_commit: str | None = Field(default=None, pattern=r"^[0-9a-f]{7,40}$")
 
     # Abuse limits, checked before execution. The contract's deepest document
     # is well inside them; a client needing more is sending something odd.
@@ -50,7 +68,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024)
 
     access_token_minutes: int = Field(default=15, ge=1, le=60)
-    refresh_token_days: int = Field(default=30, ge=1, le=365)
+    refresh_token_days: int = Field(default=7, ge=1, le=365)
     jwt_issuer: str = "prescripcare"
     jwt_audience: str = "prescripcare-api"
 
@@ -106,6 +124,12 @@ class Settings(BaseSettings):
     database_statement_timeout_ms: int = Field(default=30_000, ge=0)
     # A read replica for read-only GraphQL queries; the primary when unset.
     database_read_url: str | None = None
+    # TLS to PostgreSQL for every client (app, migrate, backup, restore); see
+    # dbtls.py. Unset: the URL's sslmode, else libpq's default (prefer).
+    database_ssl: (
+        Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] | None
+    ) = None
+    database_ssl_root_cert: str | None = None
     log_format: Literal["json", "text"] = "json"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # /metrics on its own port (in-cluster scraping) and/or behind a bearer token.
@@ -113,6 +137,16 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = None
     sentry_traces_sample_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     backup_encryption_key: SecretStr | None = None
+    # Off-cluster copies of `prescripcare backup` (backup/objectstore.py):
+    # an S3 bucket, a key prefix, and for S3-compatible stores their endpoint.
+    # Credentials come from boto3's usual chain (AWS_ACCESS_KEY_ID and
+    # AWS_SECRET_ACCESS_KEY, a web identity, an instance role).
+    backup_s3_bucket: str | None = None
+    backup_s3_prefix: str = Field(default="dumps/", pattern=r"^([A-Za-z0-9!_.*'()-]+/)*$")
+    backup_s3_endpoint_url: str | None = None
+    backup_s3_region: str | None = None
+    # A CA bundle for the store's TLS certificate (a private S3-compatible store).
+    backup_s3_ca_bundle: str | None = None
 
     # API protection (docs/api-protection.md). The cost an operation may ask
     # for: every contract document with realistic variables costs well under
@@ -162,6 +196,10 @@ class Settings(BaseSettings):
     # connection_init before it is closed with 4408.
     graphiql_assets_dir: Path = Path(".prescripcare/graphiql-assets")
     graphql_ws_init_timeout_seconds: float = Field(default=10, gt=0, le=60)
+    # Security (issue 19): while a socket runs operations its session is
+    # checked again this often (logout, disabled, erased, two-factor reset);
+    # token expiry is watched every second without a query.
+    graphql_ws_session_check_seconds: float = Field(default=10, gt=0, le=300)
 
     # Performance (issue 9). Parsed and validated GraphQL documents are kept
     # in bounded LRU caches: the clients send a few dozen fixed documents,
@@ -187,6 +225,37 @@ class Settings(BaseSettings):
                 "DATABASE_URL must be a plain postgresql:// URL (the driver is added internally)"
             )
         return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxy_networks(cls, value: str) -> str:
+        """Normalised networks; uvicorn would silently treat a typo (or a host
+        part in a CIDR) as a literal that never matches."""
+        networks = []
+        for entry in filter(None, (e.strip() for e in value.split(","))):
+            if entry == "*":
+                raise ValueError(
+                    "'*' would let any client choose the address rate limits and the audit "
+                    "log see: list the proxies' addresses or networks (CIDR)"
+                )
+            try:
+                network = ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or CIDR network") from None
+            networks.append(
+                str(network.network_address) if network.num_addresses == 1 else str(network)
+            )
+        return ",".join(networks)
+
+    @property
+    def trusted_proxies(self) -> list[str]:
+        return [e for e in self.forwarded_allow_ips.split(",") if e]
+
+    @field_validator("build_commit", mode="before")
+    @classmethod
+    def _no_commit(cls, value: object) -> object:
+        # An image built without the argument has BUILD_COMMIT="".
+        return value or None
 
     @field_validator("cors_origins")
     @classmethod
@@ -256,6 +325,15 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _database_tls(self) -> Settings:
+        from prescripcare.dbtls import resolve
+
+        for url in (self.database_url, self.database_read_url):
+            if url:
+                resolve(url, self.database_ssl, self.database_ssl_root_cert)
+        return self
+
+    @model_validator(mode="after")
     def _check_production(self) -> Settings:
         if not self.is_production:
             return self
@@ -279,9 +357,26 @@ class Settings(BaseSettings):
             problems.append("ENCRYPTION_KEY is the development key: generate a random one")
         if self.argon2_memory_kib < 19456:
             problems.append("ARGON2_MEMORY_KIB below 19456 is too weak for production")
+        problems.extend(self._provider_problems())
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def _provider_problems(self) -> list[str]:
+        """A provider is configured completely or not at all: half a provider
+        would turn a channel off without a word. Twilio also needs
+        PUBLIC_BASE_URL, or its delivery failures never come back to us."""
+        problems = []
+        for provider, fields in PROVIDER_SETTINGS.items():
+            given = [f for f in fields if getattr(self, f)]
+            if given and len(given) < len(fields):
+                missing = ", ".join(f.upper() for f in fields if f not in given)
+                problems.append(f"{provider} is configured partly: set {missing} (or none)")
+        if self.fcm_project_id and not self.fcm_service_account_file:
+            problems.append("FCM (push) is configured partly: set FCM_SERVICE_ACCOUNT_FILE")
+        if self.twilio_account_sid and not self.public_base_url:
+            problems.append("PUBLIC_BASE_URL is required with Twilio (delivery status callbacks)")
+        return problems
 
     @model_validator(mode="after")
     def _rotation_keeps_lookups(self) -> Settings:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,8 +20,9 @@ from arq.worker import Worker
 from prescripcare.clock import Clock
 from prescripcare.db import SessionFactory, transaction
 from prescripcare.doses.materialize import extend_horizons, mark_missed
-from prescripcare.observability.endpoint import refresh_queue_depth, serve_metrics_port
+from prescripcare.observability.endpoint import refresh_scraped_gauges, serve_metrics_port
 from prescripcare.observability.errors import init_sentry
+from prescripcare.patients.models import ReminderChannel
 from prescripcare.realtime.events import Event, EventKind, publish
 from prescripcare.redis import RedisKeys
 from prescripcare.reminders.channels import Channel, ConsoleChannel
@@ -35,9 +37,10 @@ from prescripcare.reminders.service import (
     send_ready,
 )
 from prescripcare.resources import Resources, open_resources
-from prescripcare.settings import Settings
+from prescripcare.settings import Settings, SettingsError
 
 Context = dict[str, Any]
+ALL_CHANNELS = [channel.value for channel in ReminderChannel]
 log = logging.getLogger("prescripcare.worker")
 WORKER_DRAIN_SECONDS = 20
 
@@ -84,6 +87,12 @@ def enabled_channels(
             settings.sendgrid_api_url,
         )
     if settings.fcm_project_id and settings.fcm_service_account_file and sessions is not None:
+        if not Path(settings.fcm_service_account_file).is_file():
+            # Push was asked for: refusing to start beats a worker that drops it.
+            raise SettingsError(
+                f"FCM_SERVICE_ACCOUNT_FILE: {settings.fcm_service_account_file} is not a file "
+                "(FCM_PROJECT_ID is set, so push needs the service account's key file)"
+            )
         devices = DeviceDirectory(sessions)
         channels["PUSH"] = FcmPushChannel(
             settings.fcm_project_id,
@@ -92,11 +101,15 @@ def enabled_channels(
             devices.forget,
             settings.fcm_api_url,
         )
-    for name in ("SMS", "EMAIL", "PUSH"):
+    for name in ALL_CHANNELS:
         if name in channels:
             continue
         if settings.is_production:
-            log.warning("reminder channel %s has no provider configured: disabled", name)
+            log.warning(
+                "reminder channel %s has no provider configured: reminders patients chose on it "
+                "fail and are counted as failed (prescripcare_notifications_total)",
+                name,
+            )
         else:
             channels[name] = ConsoleChannel(name)
     return channels
@@ -106,11 +119,13 @@ async def send_due_reminders(ctx: Context) -> int:
     """Queues reminders for due doses, then sends what is ready."""
     res: Resources = ctx["resources"]
     channels: dict[str, Channel] = ctx["channels"]
-    await refresh_queue_depth(res)
+    await refresh_scraped_gauges(res)
     async with transaction(res.sessions) as session:
-        await queue_due(session, res.clock.now(), res.settings.dose_grace, list(channels))
+        # Every channel a patient chose, provider or not: a reminder on one
+        # without a provider fails at its send and is counted, never skipped.
+        await queue_due(session, res.clock.now(), res.settings.dose_grace, ALL_CHANNELS)
         await queue_refill_reminders(
-            session, res.clock.now(), res.settings.refill_reminder_days, list(channels)
+            session, res.clock.now(), res.settings.refill_reminder_days, ALL_CHANNELS
         )
     policy = RetryPolicy(
         max_attempts=res.settings.reminder_max_attempts,

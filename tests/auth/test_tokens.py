@@ -6,11 +6,13 @@ import asyncio
 from datetime import timedelta
 
 import jwt
+import pytest
 from sqlalchemy import select
 
 from prescripcare.auth.models import RefreshToken, Role
 from prescripcare.clock import SettableClock
 from prescripcare.resources import Resources
+from prescripcare.settings import load_settings
 from tests.auth.documents import LOGOUT, ME, REFRESH
 from tests.conftest import GraphQLClient
 from tests.factories import account
@@ -118,6 +120,20 @@ async def test_unknown_and_expired_refresh_tokens_are_invalid(
     clock.advance(timedelta(days=30, seconds=1))
     expired = await refresh(gql, user.refresh_token)
     assert [e["code"] for e in expired["errors"]] == ["TOKEN_INVALID"]
+
+
+async def test_a_login_lasts_seven_days_unless_configured_otherwise(
+    gql: GraphQLClient, resources: Resources, clock: SettableClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    used, idle = [await account(resources, Role.PATIENT) for _ in range(2)]
+    clock.advance(timedelta(days=7, minutes=-1))
+    assert (await refresh(gql, used.refresh_token))["accessToken"]
+    clock.advance(timedelta(minutes=2))
+    assert [e["code"] for e in (await refresh(gql, idle.refresh_token))["errors"]] == [
+        "TOKEN_INVALID"
+    ]
+    monkeypatch.setenv("REFRESH_TOKEN_DAYS", "30")
+    assert load_settings().refresh_token_days == 30
 
 
 async def test_logout_needs_only_the_refresh_token_and_ends_the_login(

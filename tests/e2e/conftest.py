@@ -23,6 +23,7 @@ def live_api(migrated: Settings) -> Iterator[str]:
         migrated,
         HERE,
         GRAPHQL_WS_INIT_TIMEOUT_SECONDS=str(WS_INIT_TIMEOUT_SECONDS),
+        GRAPHQL_WS_SESSION_CHECK_SECONDS="1",
         GRAPHIQL_ASSETS_DIR=str(GRAPHIQL_ASSETS),
     ) as url:
         yield url

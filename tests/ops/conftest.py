@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import tempfile
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
+
+from tests import s3server
+from tests.s3server import S3Server
 
 
 @pytest.fixture
@@ -21,3 +26,15 @@ async def empty_database(service_urls: tuple[str, str]) -> AsyncIterator[str]:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+@pytest.fixture(scope="session")
+def s3() -> Iterator[S3Server]:
+    """A local S3 server for the run (off-site backups, pgBackRest)."""
+    if s3server.moto_server() is None:
+        pytest.skip("moto_server is not installed (pip install 'moto[server]', the test extra)")
+    with (
+        tempfile.TemporaryDirectory(prefix="prescripcare-s3-") as home,
+        s3server.running(Path(home)) as server,
+    ):
+        yield server

@@ -19,7 +19,9 @@ import yaml
 from prometheus_client import REGISTRY
 
 import prescripcare.observability.metrics  # noqa: F401 - registers every metric
-from prescripcare.settings import Settings
+from prescripcare.privacy.routes import EVERYTHING_PATH
+from prescripcare.reminders.webhooks import INBOUND_PATH, STATUS_PATH
+from prescripcare.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "infra" / "k8s"
@@ -91,6 +93,89 @@ def test_configmap_names_only_real_settings() -> None:
     assert set(config["data"]) <= fields
 
 
+# Every path a client or provider reaches from outside, and some it must not.
+PUBLIC_PATHS = [
+    "/graphql",
+    STATUS_PATH,
+    INBOUND_PATH,
+    EVERYTHING_PATH.format(patient_id="0b4f7d1e-8a55-4b6e-9a3c-2d1e5f6a7b8c"),
+    "/health",
+]
+PRIVATE_PATHS = ["/metrics", "/ready", "/graphiql-assets/graphiql.min.js", "/graphqlx"]
+
+
+def _ingress() -> dict[str, Any]:
+    [ingress] = [d for d in _all_resources() if d["kind"] == "Ingress"]
+    return ingress
+
+
+def _routed(path: str) -> bool:
+    """Kubernetes' Exact and Prefix matching (Prefix by whole path elements)."""
+    for rule in _ingress()["spec"]["rules"]:
+        for entry in rule["http"]["paths"]:
+            if entry["backend"]["service"]["name"] != "prescripcare-api":
+                continue
+            prefix = entry["path"].rstrip("/")
+            if entry["pathType"] == "Exact" and path == entry["path"]:
+                return True
+            if entry["pathType"] == "Prefix" and (path == prefix or path.startswith(prefix + "/")):
+                return True
+    return False
+
+
+def test_ingress_routes_every_public_path_and_nothing_else() -> None:
+    assert [p for p in PUBLIC_PATHS if not _routed(p)] == []
+    assert [p for p in PRIVATE_PATHS if _routed(p)] == []
+
+
+def test_ingress_uses_no_snippet_annotations() -> None:
+    # A default ingress-nginx (since v1.9) refuses an Ingress carrying them.
+    annotations = _ingress()["metadata"]["annotations"]
+    assert [a for a in annotations if "snippet" in a] == []
+
+
+def test_the_cluster_issuer_the_ingress_names_is_shipped() -> None:
+    name = _ingress()["metadata"]["annotations"]["cert-manager.io/cluster-issuer"]
+    path = K8S / "cert-manager" / "cluster-issuer.yaml"
+    [issuer] = _documents(path)
+    assert (issuer["apiVersion"], issuer["kind"]) == ("cert-manager.io/v1", "ClusterIssuer")
+    assert issuer["metadata"] == {"name": name}, "cluster-scoped: no namespace"
+    acme = issuer["spec"]["acme"]
+    assert acme["server"] == "https://acme-v02.api.letsencrypt.org/directory"
+    assert "@" in acme["email"] and acme["privateKeySecretRef"]["name"]
+    [solver] = acme["solvers"]
+    assert solver["http01"]["ingress"]["ingressClassName"] == _ingress()["spec"]["ingressClassName"]
+    assert f"kubectl apply -f infra/k8s/{path.relative_to(K8S)}" in (ROOT / "README.md").read_text()
+
+
+def test_every_api_process_is_told_which_proxies_to_trust() -> None:
+    [config] = [d for d in _all_resources() if d["kind"] == "ConfigMap"]
+    trusted = load_settings(forwarded_allow_ips=config["data"]["FORWARDED_ALLOW_IPS"])
+    assert trusted.trusted_proxies, "the ingress controller's network"
+    for name, pod in _pod_specs().items():
+        for container in pod["containers"]:
+            sources = [s["configMapRef"]["name"] for s in container.get("envFrom", [])]
+            assert config["metadata"]["name"] in sources, name
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    for service in compose["services"].values():
+        if "build" in service:
+            assert load_settings(forwarded_allow_ips=service["environment"]["FORWARDED_ALLOW_IPS"])
+
+
+def test_push_is_wired_into_the_worker() -> None:
+    [config] = [d for d in _all_resources() if d["kind"] == "ConfigMap"]
+    key_file = Path(config["data"]["FCM_SERVICE_ACCOUNT_FILE"])
+    pod = _pod_specs()["Deployment/prescripcare-worker"]
+    [worker] = pod["containers"]
+    env = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in worker["env"]}
+    assert env["FCM_PROJECT_ID"]["name"] == "prescripcare-providers"
+    [mount] = [m for m in worker["volumeMounts"] if Path(m["mountPath"]) == key_file.parent]
+    [volume] = [v for v in pod["volumes"] if v["name"] == mount["name"]]
+    assert volume["secret"]["secretName"] == "prescripcare-providers"
+    [item] = [i for i in volume["secret"]["items"] if i["path"] == key_file.name]
+    assert f"`{item['key']}`" in (K8S / "secret-reference.md").read_text()
+
+
 def _hadolint() -> str | None:
     beside = Path(sys.executable).parent / "hadolint"
     return str(beside) if beside.exists() else shutil.which("hadolint")
@@ -109,6 +194,11 @@ def test_dockerfile_passes_hadolint_and_builds_a_slim_non_root_image() -> None:
     assert re.search(r"^USER 10001", text, re.M)
     assert re.search(r"^HEALTHCHECK ", text, re.M)
     assert 'CMD ["serve"' in text
+    # The build commit reaches the runtime stage's environment (BUILD_COMMIT).
+    runtime = text.split("AS runtime", 1)[1]
+    assert re.search(r"^ARG BUILD_COMMIT", runtime, re.M)
+    assert re.search(r"^ENV BUILD_COMMIT=\$BUILD_COMMIT", runtime, re.M)
+    assert "build_commit" in Settings.model_fields
 
 
 # --- compose ---------------------------------------------------------------
@@ -196,7 +286,17 @@ def test_alert_rules_use_only_exported_metrics() -> None:
     failures = alerts["PrescripCareMedicationReminderFailures"]["expr"]
     assert "[15m]" in failures and "> 10" in failures
     exported = _exported_metric_names() | {"up"}
-    promql_words = {"sum", "rate", "increase", "histogram_quantile", "max", "by", "le", "absent"}
+    promql_words = {
+        "sum",
+        "rate",
+        "increase",
+        "histogram_quantile",
+        "max",
+        "by",
+        "le",
+        "absent",
+        "time",
+    }
     for name, rule in alerts.items():
         expr = re.sub(r"\{[^}]*\}", "", re.sub(r'"[^"]*"', "", rule["expr"]))
         for word in re.findall(r"[a-z_][a-z0-9_]*", expr):

@@ -13,6 +13,7 @@ import sentry_sdk
 from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 
+from prescripcare import __version__
 from prescripcare import worker as worker_module
 from prescripcare.app import create_app
 from prescripcare.auth.models import Role
@@ -29,12 +30,13 @@ from tests.providers import SentryStandIn
 NAME = "Octavia Marchbanks-Fennimore"
 PHONE = "+1 202-555-0166"
 EMAIL = "octavia.fennimore@example.org"
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 
 @pytest.fixture
 async def sentry_app(migrated: Settings, sentry: SentryStandIn) -> AsyncIterator[Starlette]:
     dsn = sentry.dsn(42)
-    app = create_app(migrated.model_copy(update={"sentry_dsn": dsn}))
+    app = create_app(migrated.model_copy(update={"sentry_dsn": dsn, "build_commit": COMMIT}))
     async with LifespanManager(app):
         yield app
 
@@ -72,6 +74,8 @@ async def test_an_unexpected_error_reaches_sentry_without_patient_data(
     events = sentry.events()
     assert events, "the error was not reported"
     assert any(v["type"] == "RuntimeError" for e in events for v in e["exception"]["values"])
+    # The release names the code: the version and the image's build commit.
+    assert {e["release"] for e in events} == {f"prescripcare@{__version__}+{COMMIT[:12]}"}
     everything = b"\n".join(sentry.envelopes).decode()
     for secret in (NAME, "Fennimore", EMAIL, "202-555-0166", "2025550166", doctor.email):
         assert secret not in everything, f"{secret!r} reached Sentry"
@@ -131,4 +135,5 @@ async def test_a_failing_worker_job_reaches_sentry(
     sentry_sdk.flush(timeout=5)
     events = [e for e in sentry.events() if e.get("tags", {}).get("component") == "worker"]
     assert any(v["type"] == "RuntimeError" for e in events for v in e["exception"]["values"])
+    assert {e["release"] for e in events} == {f"prescripcare@{__version__}"}
     assert NAME not in b"\n".join(sentry.envelopes).decode()

@@ -5,8 +5,9 @@ from __future__ import annotations
 from prescripcare.db import metadata
 from prescripcare.privacy.collect import REFERENCE_TABLES, owned_by_account
 
-# Tables that are about a patient but deliberately not reached by the walk.
-KEPT_APART = {"erasure_ledger", "audit_log", "audit_chain_head"}
+# Tables deliberately not reached by the walk: about a patient but kept apart
+# on purpose, or about no one (backup_runs: when backups ran, where they went).
+KEPT_APART = {"erasure_ledger", "audit_log", "audit_chain_head", "backup_runs"}
 
 
 def reachable_from_patient() -> set[str]:

@@ -18,13 +18,19 @@ from prescripcare.app import create_app
 from prescripcare.clock import SettableClock
 from prescripcare.db import transaction
 from prescripcare.patients.models import Patient
+from prescripcare.realtime.events import Event, EventKind, stream_key
+from prescripcare.reminders.channels import ConsoleChannel
 from prescripcare.reminders.consent import ChannelConsent
 from prescripcare.reminders.models import Reminder
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
 from tests.conftest import asgi_client
+from tests.ops.scrape import delta, scrape
 from tests.reminders.test_outbox import DUE, Flaky, queue, send
 
+FAILED_SMS = (
+    'prescripcare_notifications_total{channel="SMS",status="failed",type="medication_reminder"}'
+)
 TOKEN = "twilio-webhook-token"
 BASE = "https://api.prescripcare.example"
 
@@ -68,6 +74,49 @@ async def test_delivery_status_is_recorded(hooks: httpx.AsyncClient, resources: 
     assert response.status_code == 204
     async with resources.sessions() as s:
         assert (await s.get(Reminder, sms.id)).status == "DELIVERED"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("status", ["failed", "undelivered"])
+@pytest.mark.usefixtures("dose")
+async def test_a_message_twilio_could_not_deliver_is_a_counted_failed_reminder(
+    hooks: httpx.AsyncClient, resources: Resources, status: str
+) -> None:
+    await queue(resources, DUE)
+    # Message ids must differ (Flaky numbers its own: SM1, SM2, ...).
+    await send(resources, {"SMS": Flaky(0), "EMAIL": ConsoleChannel("EMAIL")}, DUE)
+    async with resources.sessions() as s:
+        sms = (await s.scalars(select(Reminder).where(Reminder.channel == "SMS"))).one()
+    before = await scrape(hooks)
+    form = {"MessageSid": sms.provider_message_id or "", "MessageStatus": status}
+    delivered = await post(hooks, "/webhooks/twilio/status", {**form, "MessageStatus": "sent"})
+    assert delivered.status_code == 204
+    assert delta(before, await scrape(hooks), FAILED_SMS) == 0
+    # Twilio repeats a callback it got no answer to: the failure counts once.
+    for _ in range(2):
+        response = await post(hooks, "/webhooks/twilio/status", {**form, "ErrorCode": "30005"})
+        assert response.status_code == 204
+    assert delta(before, await scrape(hooks), FAILED_SMS) == 1
+    async with resources.sessions() as s:
+        row = await s.get(Reminder, sms.id)
+        assert row is not None and (row.status, row.last_error) == ("FAILED", "30005")
+    entries = await resources.redis.xrange(stream_key(resources.keys))
+    events = [
+        Event.parse(
+            entry_id.decode() if isinstance(entry_id, bytes) else entry_id,
+            {
+                (k.decode() if isinstance(k, bytes) else k): (
+                    v.decode() if isinstance(v, bytes) else v
+                )
+                for k, v in fields.items()
+            },
+        )
+        for entry_id, fields in entries
+    ]
+    assert [(e.kind, e.channel, e.dose_id) for e in events][-1] == (
+        EventKind.REMINDER_FAILED,
+        "SMS",
+        sms.dose_id,
+    )
 
 
 @pytest.mark.usefixtures("dose")

@@ -6,21 +6,20 @@ import asyncio
 import logging
 import os
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 
 from prescripcare.backup.crypto import decrypt_stream, encrypt_stream, is_encrypted
+from prescripcare.backup.history import record_success
 from prescripcare.backup.hooks import RestoreHook
+from prescripcare.backup.objectstore import ObjectStore
 from prescripcare.backup.retention import backup_name, prune
 from prescripcare.backup.tools import find_tool
-from prescripcare.db import async_url
+from prescripcare.db import Database
 
 log = logging.getLogger("prescripcare.backup")
 
@@ -28,22 +27,30 @@ log = logging.getLogger("prescripcare.backup")
 @dataclass(frozen=True)
 class Libpq:
     """A connection for the client tools: the URL without its password,
-    which travels in PGPASSWORD instead of the process list."""
+    which travels in PGPASSWORD instead of the process list, and the TLS
+    mode the app uses, as PGSSLMODE/PGSSLROOTCERT."""
 
     url: str
     env: dict[str, str]
 
     @classmethod
-    def of(cls, database_url: str) -> Libpq:
-        url = make_url(database_url).set(drivername="postgresql")
+    def of(cls, database: Database) -> Libpq:
+        url = database.url
         env = dict(os.environ)
+        env.pop("PGSSLROOTCERT", None)  # only the one the settings name
+        env.update(database.tls.libpq_env())
         if url.password:
             env["PGPASSWORD"] = str(url.password)
         return cls(url.set(password=None).render_as_string(hide_password=False), env)
 
 
-async def server_major(database_url: str) -> int:
-    engine = create_async_engine(async_url(database_url), poolclass=NullPool)
+def _database(target: str | Database) -> Database:
+    """A plain URL is taken with the TLS parameters it carries."""
+    return target if isinstance(target, Database) else Database.of(target)
+
+
+async def server_major(database: Database) -> int:
+    engine = database.one_off_engine()
     try:
         async with engine.connect() as conn:
             return int(await conn.scalar(text("SHOW server_version_num")) or 0) // 10000
@@ -56,6 +63,10 @@ class BackupResult:
     path: Path
     size: int
     deleted: list[Path]
+    # Where the backup now lives: the object store's s3:// URI, else the path.
+    location: str
+    deleted_remote: list[str] = field(default_factory=list)
+    recorded: bool = True
 
 
 def _dump(pg_dump: Path, db: Libpq, target: IO[bytes], key: bytes | None) -> None:
@@ -96,20 +107,50 @@ def _write_backup(
 
 
 async def backup(
-    database_url: str,
+    database_url: str | Database,
     directory: Path,
     now: datetime,
     *,
     key: bytes | None,
     keep: int,
     keep_days: int,
+    store: ObjectStore | None = None,
+    keep_local: bool = True,
 ) -> BackupResult:
-    """A new backup, then retention: older ones go only once this one exists."""
-    pg_dump = find_tool("pg_dump", await server_major(database_url))
-    db = Libpq.of(database_url)
+    """A new backup, uploaded to `store` when there is one, then retention
+    (older ones go only once this one exists where it is kept), then a row
+    in the backup history, which the backup-age alert reads."""
+    database = _database(database_url)
+    pg_dump = find_tool("pg_dump", await server_major(database))
+    db = Libpq.of(database)
     final = await asyncio.to_thread(_write_backup, pg_dump, db, directory, now, key)
+    size = final.stat().st_size
+    location, deleted_remote = str(final), []
+    try:
+        if store is not None:
+            location = store.uri(await asyncio.to_thread(store.upload, final))
+            deleted_remote = await asyncio.to_thread(store.prune, keep, keep_days, now)
+    finally:
+        if not keep_local:
+            final.unlink(missing_ok=True)
     deleted = await asyncio.to_thread(prune, directory, keep, keep_days, now)
-    return BackupResult(final, final.stat().st_size, deleted)
+    recorded = await _record(database, now, location, size)
+    return BackupResult(final, size, deleted, location, deleted_remote, recorded)
+
+
+async def _record(database: Database, taken_at: datetime, location: str, size: int) -> bool:
+    engine = database.one_off_engine()
+    try:
+        async with engine.begin() as conn:
+            if await conn.scalar(text("SELECT to_regclass('backup_runs')")) is None:
+                log.warning(
+                    "no backup_runs table (run `prescripcare migrate`): backup not recorded"
+                )
+                return False
+            await record_success(conn, "dump", taken_at, location, size)
+            return True
+    finally:
+        await engine.dispose()
 
 
 def _restore(pg_restore: Path, db: Libpq, archive: Path, key: bytes | None) -> None:
@@ -157,19 +198,20 @@ async def _has_tables(conn: Any) -> bool:
 
 
 async def restore(
-    target_url: str,
+    target_url: str | Database,
     archive: Path,
     *,
     key: bytes | None,
     hooks: list[RestoreHook],
-    ledger_url: str | None = None,
+    ledger_url: str | Database | None = None,
 ) -> None:
     """Restores `archive` over `target_url`, then runs every hook. What the
     hooks capture comes from `ledger_url` (default: the target itself, as it
     is before the restore)."""
-    pg_restore = find_tool("pg_restore", await server_major(target_url))
+    target_db = _database(target_url)
+    pg_restore = find_tool("pg_restore", await server_major(target_db))
     captured: dict[str, Any] = {}
-    source = create_async_engine(async_url(ledger_url or target_url), poolclass=NullPool)
+    source = (_database(ledger_url) if ledger_url else target_db).one_off_engine()
     try:
         async with source.connect() as conn:
             live = await _has_tables(conn)
@@ -182,8 +224,8 @@ async def restore(
                 captured[hook.name] = await hook.capture(conn) if live else None
     finally:
         await source.dispose()
-    await asyncio.to_thread(_restore, pg_restore, Libpq.of(target_url), archive, key)
-    target = create_async_engine(async_url(target_url), poolclass=NullPool)
+    await asyncio.to_thread(_restore, pg_restore, Libpq.of(target_db), archive, key)
+    target = target_db.one_off_engine()
     try:
         async with target.begin() as conn:
             for hook in hooks:

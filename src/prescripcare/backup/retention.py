@@ -7,6 +7,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 PREFIX = "prescripcare-"
 _NAME = re.compile(r"^prescripcare-(\d{8}T\d{6}Z)\.dump(\.enc)?$")
@@ -30,11 +33,19 @@ def backups_in(directory: Path) -> list[tuple[datetime, Path]]:
     return sorted(found, reverse=True)
 
 
-def prune(directory: Path, keep: int, keep_days: int, now: datetime) -> list[Path]:
+def expired(
+    newest_first: list[tuple[datetime, T]], keep: int, keep_days: int, now: datetime
+) -> list[T]:
+    """The backups outside both the newest `keep` and the last `keep_days`;
+    the one rule for a directory and for the object store."""
     cutoff = now - timedelta(days=keep_days)
-    deleted = []
-    for position, (at, path) in enumerate(backups_in(directory)):
-        if position >= keep and at < cutoff:
-            path.unlink()
-            deleted.append(path)
+    return [
+        item for position, (at, item) in enumerate(newest_first) if position >= keep and at < cutoff
+    ]
+
+
+def prune(directory: Path, keep: int, keep_days: int, now: datetime) -> list[Path]:
+    deleted = expired(backups_in(directory), keep, keep_days, now)
+    for path in deleted:
+        path.unlink()
     return deleted

@@ -140,6 +140,9 @@ class Context:
             yield session
 
 
+INVALID_TOKEN = "The access token is invalid or expired; refresh it or log in again."
+
+
 def bearer_token(authorization: str | None) -> str | None:
     if not authorization:
         return None
@@ -147,6 +150,39 @@ def bearer_token(authorization: str | None) -> str | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     return token.strip()
+
+
+async def authenticate(resources: Resources, token: str) -> Viewer | None:
+    """The viewer for a bearer token at this moment, or None: expired, logged
+    out (or every login ended by a password or two-factor reset), account
+    disabled or erased. One SQL statement. HTTP requests call it once each,
+    a socket before each of its operations and on a timer while they run."""
+    async with reading(resources.sessions) as session:
+        return await viewer_from_token(session, resources.tokens, token, resources.clock.now())
+
+
+def context_for(
+    resources: Resources,
+    request: Request | WebSocket,
+    response: Response | None,
+    viewer: Viewer | None,
+    *,
+    auth_problem: str | None = None,
+    connection_params: dict[str, object] | None = None,
+) -> Context:
+    """A context of its own for one operation: fresh loaders (no cached row
+    outlives the operation that read it) and its own read log."""
+    reads = ReadLog()
+    return Context(
+        resources=resources,
+        request=request,
+        response=response,
+        viewer=viewer,
+        loaders=Loaders.for_viewer(resources, viewer, reads),
+        auth_problem=auth_problem,
+        connection_params=connection_params,
+        reads=reads,
+    )
 
 
 async def build_context(
@@ -160,19 +196,7 @@ async def build_context(
     if authorization:
         token = bearer_token(authorization)
         if token is not None:
-            async with reading(resources.sessions) as session:
-                viewer = await viewer_from_token(
-                    session, resources.tokens, token, resources.clock.now()
-                )
+            viewer = await authenticate(resources, token)
         if viewer is None:
-            problem = "The access token is invalid or expired; refresh it or log in again."
-    reads = ReadLog()
-    return Context(
-        resources=resources,
-        request=request,
-        response=response,
-        viewer=viewer,
-        loaders=Loaders.for_viewer(resources, viewer, reads),
-        auth_problem=problem,
-        reads=reads,
-    )
+            problem = INVALID_TOKEN
+    return context_for(resources, request, response, viewer, auth_problem=problem)

@@ -19,9 +19,12 @@ import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
 import orjson
+from graphql import GraphQLError, OperationType, parse
+from graphql.utilities import get_operation_ast
 from redis.asyncio import Redis
 from starlette.responses import Response
 
@@ -35,6 +38,7 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 _VALID_KEY = re.compile(r"^[\x20-\x7e]{1,255}$")
 # Errors after which nothing was written and a retry must run again.
 _RETRYABLE_CODES = {TopLevelCode.INTERNAL_SERVER_ERROR.value, TopLevelCode.RATE_LIMITED.value}
+T = TypeVar("T")
 
 
 def valid_key(key: str) -> bool:
@@ -51,6 +55,23 @@ def fingerprint(query: str, operation_name: object, variables: object) -> str:
     return hashlib.sha256(canonical).hexdigest()
 
 
+def mutation_fingerprint(
+    query: str, operation_name: object, variables: object, max_tokens: int
+) -> str | None:
+    """The fingerprint of a document whose operation is a mutation; None for
+    a query, a subscription or a document that does not parse (execution
+    then answers it as it always does, and a key means nothing for it)."""
+    try:
+        document = parse(query, max_tokens=max_tokens)
+    except GraphQLError:
+        return None
+    name = operation_name if isinstance(operation_name, str) else None
+    operation = get_operation_ast(document, name)
+    if operation is None or operation.operation is not OperationType.MUTATION:
+        return None
+    return fingerprint(query, operation_name, variables)
+
+
 def error_response(
     status: int, code: TopLevelCode, message: str, headers: Mapping[str, str] | None = None
 ) -> Response:
@@ -65,17 +86,54 @@ def error_response(
     )
 
 
-def _storable(response: Response) -> bool:
-    if response.status_code >= 500 or response.status_code == 429:
-        return False
-    body = getattr(response, "body", None)
-    if not isinstance(body, bytes):
-        return False
-    try:
-        errors = orjson.loads(body).get("errors") or []
-    except (orjson.JSONDecodeError, AttributeError):
-        return False
-    return not any((e.get("extensions") or {}).get("code") in _RETRYABLE_CODES for e in errors)
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A GraphQL answer as kept in Redis: the same record whichever
+    transport ran it, so a retry over HTTP replays an answer first sent on
+    a socket and the other way round."""
+
+    status: int
+    content_type: str
+    body: bytes
+
+    def storable(self) -> bool:
+        if self.status >= 500 or self.status == 429:
+            return False
+        try:
+            errors = orjson.loads(self.body).get("errors") or []
+        except (orjson.JSONDecodeError, AttributeError):
+            return False
+        return not any((e.get("extensions") or {}).get("code") in _RETRYABLE_CODES for e in errors)
+
+
+class Answers(Protocol[T]):
+    """How one transport turns its answers into stored records and back."""
+
+    def stored(self, answer: T) -> Stored | None: ...
+
+    def replay(self, stored: Stored) -> T: ...
+
+    def refused(self, status: int, code: TopLevelCode, message: str) -> T: ...
+
+
+class HTTPAnswers:
+    def stored(self, answer: Response) -> Stored | None:
+        body = getattr(answer, "body", None)
+        if not isinstance(body, bytes):
+            return None
+        return Stored(answer.status_code, answer.media_type or "application/json", body)
+
+    def replay(self, stored: Stored) -> Response:
+        return Response(
+            stored.body,
+            status_code=stored.status,
+            media_type=stored.content_type,
+            headers={REPLAYED_HEADER: "true"},
+        )
+
+    def refused(self, status: int, code: TopLevelCode, message: str) -> Response:
+        retry = {"Retry-After": "1"} if code is TopLevelCode.IDEMPOTENCY_KEY_IN_PROGRESS else None
+        return error_response(status, code, message, headers=retry)
 
 
 # The envelope binds each ciphertext to where it lives.
@@ -125,6 +183,17 @@ class IdempotencyStore:
         request_fingerprint: str,
         execute: Callable[[], Awaitable[Response]],
     ) -> Response:
+        """An HTTP request's answer, executed once per (account, key)."""
+        return await self.once(account, key, request_fingerprint, execute, HTTPAnswers())
+
+    async def once(
+        self,
+        account: uuid.UUID,
+        key: str,
+        request_fingerprint: str,
+        execute: Callable[[], Awaitable[T]],
+        answers: Answers[T],
+    ) -> T:
         """Execute once per (account, key); a copy that arrives while the
         first runs waits up to `wait_seconds` for its answer, then gets 409."""
         redis_key = self._key(account, key)
@@ -132,53 +201,54 @@ class IdempotencyStore:
         deadline = time.monotonic() + self.wait_seconds
         while True:
             if await self.redis.set(redis_key, pending, nx=True, ex=self.lock_seconds):
-                return await self._execute(redis_key, request_fingerprint, execute)
+                return await self._execute(redis_key, request_fingerprint, execute, answers)
             raw = await self.redis.get(redis_key)
             if raw is None:
                 continue  # the first attempt failed and let go: run this one
             record = self._open(raw)
             if record is None or record["fingerprint"] != request_fingerprint:
-                return error_response(
+                return answers.refused(
                     422,
                     TopLevelCode.IDEMPOTENCY_KEY_REUSED,
                     "This Idempotency-Key was used for a different request; use a new key.",
                 )
             if record["state"] == "done":
-                return Response(
-                    record["body"].encode(),
-                    status_code=record["status"],
-                    media_type=record["contentType"],
-                    headers={REPLAYED_HEADER: "true"},
+                return answers.replay(
+                    Stored(record["status"], record["contentType"], record["body"].encode())
                 )
             if time.monotonic() >= deadline:
-                return error_response(
+                return answers.refused(
                     409,
                     TopLevelCode.IDEMPOTENCY_KEY_IN_PROGRESS,
                     "A request with this Idempotency-Key is still running; retry shortly.",
-                    headers={"Retry-After": "1"},
                 )
             await asyncio.sleep(0.05)
 
     async def _execute(
-        self, redis_key: str, request_fingerprint: str, execute: Callable[[], Awaitable[Response]]
-    ) -> Response:
+        self,
+        redis_key: str,
+        request_fingerprint: str,
+        execute: Callable[[], Awaitable[T]],
+        answers: Answers[T],
+    ) -> T:
         try:
-            response = await execute()
+            answer = await execute()
         except Exception:
             # Refused before execution (a malformed body): nothing was
             # written. A cancelled request keeps its marker until it expires,
             # as it may have committed.
             await self.redis.delete(redis_key)
             raise
-        if not _storable(response):
+        stored = answers.stored(answer)
+        if stored is None or not stored.storable():
             await self.redis.delete(redis_key)
-            return response
+            return answer
         record = {
             "state": "done",
             "fingerprint": request_fingerprint,
-            "status": response.status_code,
-            "contentType": response.media_type or "application/json",
-            "body": bytes(response.body).decode(),
+            "status": stored.status,
+            "contentType": stored.content_type,
+            "body": stored.body.decode(),
         }
         await self.redis.set(redis_key, self._seal(record), ex=self.ttl_seconds)
-        return response
+        return answer

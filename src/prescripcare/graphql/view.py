@@ -1,7 +1,8 @@
 """Strawberry's ASGI view with our context, serving only graphql-transport-ws.
 
-Around Strawberry's request handling: trusted documents (a hash alone, or only
-allowlisted text) and Idempotency-Key replay for mutations.
+Around Strawberry's request handling: admission (graphql/admission.py:
+trusted documents, rate limits; shared with the socket handler) and
+Idempotency-Key replay for mutations.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from typing import Any, cast
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from graphql import GraphQLError, OperationType, parse
-from graphql.utilities import get_operation_ast
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -26,20 +25,20 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
-from prescripcare.auth.viewer import viewer_from_token
 from prescripcare.encryption.keys import keyring_from_settings
 from prescripcare.errors import TopLevelCode
 from prescripcare.graphql import idempotency
-from prescripcare.graphql.context import Context, bearer_token, build_context
+from prescripcare.graphql.admission import Admission, Operation
+from prescripcare.graphql.context import Context, authenticate, build_context
 from prescripcare.graphql.graphiql import assets_present, graphiql_page
 from prescripcare.graphql.idempotency import IdempotencyStore
 from prescripcare.graphql.media import GRAPHQL_RESPONSE, is_request_error, prefers_graphql_response
 from prescripcare.graphql.presenter import present
 from prescripcare.graphql.schema import build_schema
+from prescripcare.graphql.socket import GuardedTransportWSHandler, socket_token
 from prescripcare.graphql.transport import decode_request_json, refusal_response
 from prescripcare.graphql.trusted import Refusal, TrustedDocuments, load_manifests
-from prescripcare.graphql.trusted_ws import TrustedTransportWSHandler
-from prescripcare.ratelimit.guard import GraphQLRequest, RateLimited, RequestGuard
+from prescripcare.ratelimit.guard import RateLimited, RequestGuard
 from prescripcare.ratelimit.http import client_ip, deny_websocket, rate_limited_response
 from prescripcare.resources import Resources
 
@@ -68,9 +67,6 @@ class PrescripCareGraphQL(GraphQL[Context, None]):
             only=settings.trusted_documents_only,
             max_tokens=settings.graphql_max_tokens,
         )
-        self.graphql_transport_ws_handler_class = type(
-            "TrustedTransportWSHandler", (TrustedTransportWSHandler,), {"trusted": self.trusted}
-        )
         self.idempotency = IdempotencyStore(
             resources.redis,
             resources.keys,
@@ -79,6 +75,14 @@ class PrescripCareGraphQL(GraphQL[Context, None]):
         )
         self.guard = RequestGuard(
             resources.settings, resources.redis, resources.keys, resources.clock
+        )
+        # One admission for both transports: HTTP calls it in execute_single,
+        # the socket handler before each of its operations.
+        self.admission = Admission(self.trusted, self.guard)
+        self.graphql_transport_ws_handler_class = type(
+            "GuardedTransportWSHandler",
+            (GuardedTransportWSHandler,),
+            {"admission": self.admission, "idempotency": self.idempotency},
         )
         self.ide_page = graphiql_page(assets_present(resources.settings.graphiql_assets_dir))
 
@@ -195,15 +199,12 @@ class PrescripCareGraphQL(GraphQL[Context, None]):
         query = self.trusted.resolve(data.get("query"), data.get("extensions"))
         if not isinstance(query, str):
             return None
-        try:
-            document = parse(query, max_tokens=self.resources.settings.graphql_max_tokens)
-        except GraphQLError:
-            return None
-        name = data.get("operationName")
-        operation = get_operation_ast(document, name if isinstance(name, str) else None)
-        if operation is None or operation.operation is not OperationType.MUTATION:
-            return None
-        return idempotency.fingerprint(query, name, data.get("variables"))
+        return idempotency.mutation_fingerprint(
+            query,
+            data.get("operationName"),
+            data.get("variables"),
+            self.resources.settings.graphql_max_tokens,
+        )
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         # A GET with a persisted-query hash and no text is an API call.
@@ -221,17 +222,18 @@ class PrescripCareGraphQL(GraphQL[Context, None]):
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
         """Every HTTP operation passes here once (batches are refused and no
-        streamed transport is served): the trusted-document check, then the
-        rate limits, then execution. Over a limit nothing executes; the 429
-        is sent by __call__."""
-        outcome = self.trusted.resolve(request_data.query, request_data.extensions)
-        # A document sent by hash alone counts as its text: `login` by hash
-        # meets the same strict limit as `login` spelled out.
-        text = outcome if isinstance(outcome, str) else request_data.query
-        await self.guard.check(
+        streamed transport is served): admission (trusted documents, rate
+        limits; the same as on a socket), then execution. Over a limit
+        nothing executes; the 429 is sent by __call__."""
+        outcome = await self.admission.admit(
             client_ip(request),
-            context.viewer.user_id if context.viewer else None,
-            [GraphQLRequest(text, request_data.variables, request_data.operation_name)],
+            context.viewer,
+            Operation(
+                request_data.query,
+                request_data.variables,
+                request_data.operation_name,
+                request_data.extensions,
+            ),
         )
         if isinstance(outcome, Refusal):
             return ExecutionResult(data=None, errors=[outcome.error()])
@@ -242,16 +244,10 @@ class PrescripCareGraphQL(GraphQL[Context, None]):
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """The access token comes in connection_init ({"authorization":
-        "Bearer ..."}) and is checked like HTTP's; no valid token, no socket."""
-        params = context.connection_params or {}
-        header = params.get("authorization") or params.get("Authorization")
-        token = bearer_token(header) if isinstance(header, str) else None
-        viewer = None
-        if token is not None:
-            async with self.resources.sessions() as session:
-                viewer = await viewer_from_token(
-                    session, self.resources.tokens, token, self.resources.clock.now()
-                )
+        "Bearer ..."}) and is checked like HTTP's; no valid token, no socket.
+        It is checked again before each operation (graphql/socket.py)."""
+        token = socket_token(context.connection_params)
+        viewer = await authenticate(self.resources, token) if token else None
         if viewer is None:
             raise ConnectionRejectionError({"message": "A valid access token is required."})
         context.act_as(viewer)

@@ -13,6 +13,7 @@ from typing import Any
 
 from prescripcare.observability.redact import REDACTED, redact
 from prescripcare.settings import Settings
+from prescripcare.version import release
 
 Event = dict[str, Any]
 _SAFE_HEADERS = frozenset({"content-type", "user-agent", "x-request-id", "content-length"})
@@ -92,6 +93,7 @@ def init_sentry(settings: Settings, *, component: str) -> bool:
     sentry_sdk.init(
         dsn=settings.sentry_dsn,
         environment=settings.prescripcare_env,
+        release=release(settings),
         # send_default_pii stays at its off default (setting it is deprecated
         # in newer SDKs); `scrub` is what guarantees the rest.
         include_local_variables=False,

@@ -66,3 +66,18 @@ ACTIVE_SUBSCRIPTIONS = Gauge(
     "prescripcare_active_subscriptions",
     "GraphQL subscriptions currently streaming.",
 )
+# Read from the backup history and pg_stat_archiver on each scrape (API) and
+# each reminder run (worker); the backup alerts compare them with time().
+BACKUP_LAST_SUCCESS = Gauge(
+    "prescripcare_backup_last_success_timestamp_seconds",
+    "When the newest finished backup of each kind finished (Unix time; 0: none yet).",
+    ["kind"],
+)
+WAL_LAST_ARCHIVED = Gauge(
+    "prescripcare_wal_last_archived_timestamp_seconds",
+    "When PostgreSQL last archived a WAL segment (pg_stat_archiver; 0: never).",
+)
+WAL_LAST_FAILED = Gauge(
+    "prescripcare_wal_last_failed_timestamp_seconds",
+    "When PostgreSQL last failed to archive a WAL segment (pg_stat_archiver; 0: never).",
+)

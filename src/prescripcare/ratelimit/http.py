@@ -1,4 +1,5 @@
-"""The HTTP face of a refused request: 429, Retry-After, a GraphQL body."""
+"""The face of a refused request: HTTP 429 with Retry-After and a GraphQL
+body, or the same GraphQL error for one operation on a socket."""
 
 from __future__ import annotations
 
@@ -15,20 +16,18 @@ def client_ip(connection: HTTPConnection) -> str:
     return connection.client.host if connection.client else "unknown"
 
 
+def rate_limited_error(retry_after: int) -> dict[str, object]:
+    """The GraphQL error of a refused request, the same over HTTP and on a
+    socket (where it answers the one operation; the socket stays open)."""
+    return {
+        "message": f"Too many requests; try again in {retry_after} seconds.",
+        "extensions": {"code": TopLevelCode.RATE_LIMITED.value, "retryAfter": retry_after},
+    }
+
+
 def rate_limited_response(retry_after: int) -> JSONResponse:
     return JSONResponse(
-        {
-            "data": None,
-            "errors": [
-                {
-                    "message": f"Too many requests; try again in {retry_after} seconds.",
-                    "extensions": {
-                        "code": TopLevelCode.RATE_LIMITED.value,
-                        "retryAfter": retry_after,
-                    },
-                }
-            ],
-        },
+        {"data": None, "errors": [rate_limited_error(retry_after)]},
         status_code=429,
         headers={"Retry-After": str(retry_after)},
     )

@@ -3,14 +3,14 @@
 Events are appended after the change they describe is committed. The stream
 keeps at least `HISTORY` of events, so a client reconnecting with the last id
 it saw (`after`) gets what it missed; entry ids increase, so they serve as the
-opaque, increasing event ids of the contract.
+opaque, increasing event ids of the contract. Each process reads the stream
+once and fans it out (realtime/hub.py).
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -87,36 +87,3 @@ async def publish(redis: Redis, keys: RedisKeys, events: list[Event]) -> None:
 def valid_event_id(value: str) -> bool:
     head, _, tail = value.partition("-")
     return head.isdigit() and tail.isdigit() and len(value) <= 40
-
-
-async def follow(
-    redis: Redis, keys: RedisKeys, after: str | None, block: timedelta
-) -> AsyncIterator[Event | None]:
-    """Events after `after` (what was missed first), then live ones as they
-    come; yields None whenever `block` passes without one, so the caller can
-    check the clock. Reads in bounded pages: a slow consumer holds at most a
-    page in memory, the rest waits in Redis."""
-    key = stream_key(keys)
-    last = after
-    if last is not None:
-        while True:
-            page = await redis.xrange(key, min=f"({last}", count=READ_COUNT)
-            for entry_id, fields in page:
-                last = entry_id
-                yield Event.parse(entry_id, fields)
-            if len(page) < READ_COUNT:
-                break
-    else:
-        newest = await redis.xrevrange(key, count=1)
-        last = newest[0][0] if newest else "0-0"
-    while True:
-        answer = await redis.xread(
-            {key: last}, count=READ_COUNT, block=max(1, int(block.total_seconds() * 1000))
-        )
-        if not answer:
-            yield None
-            continue
-        for _, entries in answer:
-            for entry_id, fields in entries:
-                last = entry_id
-                yield Event.parse(entry_id, fields)

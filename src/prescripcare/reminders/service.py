@@ -302,6 +302,20 @@ def _count(row: Any, state: str, now: datetime) -> None:
         REMINDER_LATENESS.labels(row.channel, row.kind).observe(lateness)
 
 
+def count_undelivered(channel: str, kind: str) -> None:
+    """A message the provider accepted (counted `sent` then) and later
+    reported it could not deliver (Twilio's `failed`/`undelivered`): a failed
+    reminder all the same, on the counter the reminder-failure alert reads."""
+    NOTIFICATIONS.labels(channel, ReminderState.FAILED.value.lower(), kind).inc()
+
+
+def unconfigured(channel: str) -> str:
+    """The error of a reminder on a channel no provider is configured for (a
+    production deployment without that provider's credentials): the reminder
+    fails and is counted, so the alert sees it, instead of never existing."""
+    return f"no {channel} provider configured"
+
+
 def _event_kind(kind: str, sent: bool) -> EventKind:
     if kind == ReminderKind.REFILL.value:
         return EventKind.REFILL_REMINDER_SENT if sent else EventKind.REMINDER_FAILED
@@ -325,7 +339,7 @@ async def _send_one(
         return {**done, "status": ReminderState.CANCELLED.value}
     channel = channels.get(r.channel)
     if channel is None:
-        return {**done, "status": ReminderState.FAILED.value, "error": "channel disabled"}
+        return {**done, "status": ReminderState.FAILED.value, "error": unconfigured(r.channel)}
     address = {"SMS": r.phone, "EMAIL": r.user_email or r.patient_email}.get(r.channel)
     message = Message(
         reminder_id=r.id,

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 import strawberry
 from sqlalchemy import select
 from sqlmodel import col
-from starlette.websockets import WebSocket
 
 from prescripcare.audit.extension import flush_reads
 from prescripcare.audit.models import AuditAction
@@ -26,12 +25,11 @@ from prescripcare.ids import parse_uuid
 from prescripcare.observability.metrics import ACTIVE_SUBSCRIPTIONS
 from prescripcare.patients.access import visible_patients
 from prescripcare.patients.models import Patient, ReminderChannel
-from prescripcare.realtime.events import Event, EventKind, follow, valid_event_id
+from prescripcare.realtime.events import Event, EventKind, valid_event_id
 
 ReminderEventKindEnum = strawberry.enum(EventKind, name="ReminderEventKind")
 # How long a live read waits before the subscription looks at the clock.
 POLL = timedelta(seconds=1)
-TOKEN_EXPIRED = 4403
 
 
 @strawberry.type(
@@ -66,6 +64,8 @@ class ReminderEventType:
         )
 
 
+# The socket's session (logout, expiry, a disabled account) is watched by
+# the socket handler (graphql/socket.py), which closes it with 4403.
 # A socket lives long: access that ends (a clinician leaves the care team, a
 # caregiver is unlinked, a break-glass grant expires, a patient is erased)
 # ends for its events within this long, not when the token runs out.
@@ -131,11 +131,7 @@ class ReminderSubscription:
         res = ctx.resources
         ACTIVE_SUBSCRIPTIONS.inc()
         try:
-            async for event in follow(res.redis, res.keys, after, POLL):
-                if viewer.token_expires_at is not None and ctx.now() >= viewer.token_expires_at:
-                    if isinstance(ctx.request, WebSocket):
-                        await ctx.request.close(code=TOKEN_EXPIRED, reason="Access token expired")
-                    return
+            async for event in res.events.follow(after, POLL):
                 if event is None or (only is not None and event.patient_id != only):
                     continue
                 if not await visible.allows(event.patient_id):

@@ -1,6 +1,9 @@
 """Twilio's callbacks: delivery status of our messages and inbound replies
 (STOP withdraws SMS consent). Every request's signature is checked against
-PUBLIC_BASE_URL and the auth token; anything else is refused."""
+PUBLIC_BASE_URL and the auth token; anything else is refused. A message
+Twilio reports `failed` or `undelivered` is a failed reminder: counted for
+the alert and published to the patient's reminder events, like a failure at
+send time."""
 
 from __future__ import annotations
 
@@ -14,8 +17,11 @@ from twilio.request_validator import RequestValidator
 
 from prescripcare.db import transaction
 from prescripcare.patients.models import Patient, ReminderChannel
+from prescripcare.realtime.events import Event, EventKind, publish
 from prescripcare.reminders.consent import record_changes
 from prescripcare.reminders.delivery import record_receipt
+from prescripcare.reminders.models import ReminderState
+from prescripcare.reminders.service import count_undelivered
 from prescripcare.resources import Resources
 
 log = logging.getLogger("prescripcare.webhooks")
@@ -44,13 +50,33 @@ async def twilio_status(request: Request) -> Response:
     if form is None:
         return Response("forbidden", status_code=403)
     resources: Resources = request.app.state.resources
+    now = resources.clock.now()
     async with transaction(resources.sessions) as session:
-        await record_receipt(
+        receipt = await record_receipt(
             session,
             form.get("MessageSid", ""),
             form.get("MessageStatus", ""),
             form.get("ErrorCode"),
-            resources.clock.now(),
+            now,
+        )
+    if receipt.state is ReminderState.FAILED:
+        # Counted once: Twilio repeats a callback it got no answer to, and the
+        # row is FAILED by then, so the receipt changes nothing.
+        for changed in receipt.changed:
+            count_undelivered(changed.channel, changed.kind)
+        await publish(
+            resources.redis,
+            resources.keys,
+            [
+                Event(
+                    patient_id=changed.patient_id,
+                    kind=EventKind.REMINDER_FAILED,
+                    at=now,
+                    channel=changed.channel,
+                    dose_id=changed.dose_id,
+                )
+                for changed in receipt.changed
+            ],
         )
     return Response(status_code=204)
 
