@@ -62,7 +62,9 @@ class Regimen:
     self_reported: bool = False  # the patient added it; else the clinician
     acknowledge: str | None = None  # why the clinician overrode a MAJOR interaction
     days_supply: int | None = 30
-    fills: tuple[int, ...] = (0, 30, 60)  # replay days with a pharmacy fill
+    # Replay days with a pharmacy fill; by default monthly, the next one due
+    # within the week (a refill reminder and forecast to see).
+    fills: tuple[int, ...] = (5, 35, 65)
     # Set for the regimen whose first dose time is chosen at seeding so that
     # one of its doses falls due within the next hour.
     due_soon: bool = False
