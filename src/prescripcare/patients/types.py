@@ -87,7 +87,10 @@ class PatientType:
         users = await info.context.loaders.care_team_by_patient_id.load(self._model.id)
         return [UserType.from_model(u) for u in users]
 
-    @strawberry.field(description="Newest first; all statuses when `status` is not given.")
+    @strawberry.field(
+        description="Newest first: latest start date first, and of those the latest "
+        "entered first; all statuses when `status` is not given."
+    )
     async def prescriptions(
         self,
         info: Info,
