@@ -97,6 +97,9 @@ async def test_every_field_of_the_list_and_the_dashboard_has_data_for_the_demo_c
     assert [i["severity"] for i in maria["interactions"]].count("MAJOR") >= 1
     assert {d["name"] for d in maria["interactions"][0]["drugs"]} >= {"warfarin", "aspirin"}
     assert [c["email"] for c in maria["caregivers"]] == ["sam.lopez@demo.prescripcare.example"]
+    async with resources.sessions() as session:
+        languages = dict((await session.execute(text("SELECT name, language FROM patients"))).all())
+    assert languages["Maria Lopez"] == "es"  # her reminders come in Spanish
     due = [
         d
         for d in maria["doses"]

@@ -81,6 +81,8 @@ class DemoPatient:
     channels: tuple[ReminderChannel, ...]
     phone: str | None = None
     regimens: tuple[Regimen, ...] = field(default_factory=tuple)
+    # The language the patient reads (BCP 47); None: the deployment default.
+    language: str | None = None
 
 
 def _t(text: str) -> time:
@@ -95,6 +97,8 @@ MARIA = DemoPatient(
     timezone="America/Chicago",
     pattern=Pattern.MOSTLY,
     phone="+13125550182",
+    # Her reminders come in Spanish (docs/languages.md).
+    language="es",
     channels=(ReminderChannel.SMS, ReminderChannel.EMAIL),
     regimens=(
         Regimen(

@@ -125,6 +125,8 @@ async def _cast(session: AsyncSession, replay: Replay, resources: Resources) -> 
         member = Member(cast, own.id, viewer)
         replay.members[own.id] = member
         await patients.add_care_team_member(session, staff, str(own.id), CLINICIAN.email, start)
+        if cast.language is not None:
+            await patients.set_language(session, viewer, str(own.id), cast.language, start)
         by_key: dict[str, uuid.UUID] = {}
         for regimen in cast.regimens:
             prescriber = viewer if regimen.self_reported else doctor
