@@ -31,14 +31,17 @@ RUN apt-get update \
 COPY --from=build /opt/venv /opt/venv
 # The commit this image is built from (`--build-arg BUILD_COMMIT=$(git rev-parse
 # HEAD)`, as CI does): /health and Sentry's release name it. Declared last so a
-# new commit rebuilds only this layer.
+# new commit rebuilds only this layer. MPLCONFIGDIR: matplotlib (the
+# adherence report's charts) keeps its font cache there; the home directory
+# is not writable by the service user.
 ARG BUILD_COMMIT=""
 ENV BUILD_COMMIT=$BUILD_COMMIT \
     PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PRESCRIPCARE_ENV=production \
-    PORT=8000
+    PORT=8000 \
+    MPLCONFIGDIR=/tmp/matplotlib
 WORKDIR /app
 USER 10001:10001
 EXPOSE 8000 9100

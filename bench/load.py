@@ -4,13 +4,15 @@ seeded clinic, under wrk at a fixed concurrency for a fixed time.
     python bench/load.py [--seconds 10] [--connections 16] [--patients 2000]
 
 Starts a PostgreSQL of its own pinned to one CPU (seeded once, kept in
---pgdata), then in turn: `prescripcare serve` pinned to the other CPU, then
+--pgdata), then in turn: `prescripcare serve` pinned to the other CPU (with execution
+plans, then with GRAPHQL_PLANS=false for the before/after), then
 PostGraphile (Node 22 and PostGraphile installed by npm on first run into
 bench/postgraphile), then the floor (the SQL our server issued for one
 request, replayed through asyncpg, from this process pinned where the server
 was). wrk shares the database's CPU. Prints requests per second, p50/p99
 latency, SQL statements per request (pg_stat_statements, transaction control
-apart) and the ratios.
+apart), the ratios, whether the issue-13 targets hold, and writes a PNG chart
+(--chart) of requests per second and CPU ms per request.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ import asyncpg
 import httpx
 import psutil
 from loadbench import floor, queries
+from loadbench.chart import write_chart
 from loadbench.postgres import PinnedPostgres
-from loadbench.report import Row, print_table
+from loadbench.report import Row, print_table, print_verdict
 from loadbench.seed import CLINICIAN_EMAIL, seed_clinic
 from loadbench.wrk import require_wrk, run_wrk
 from sqlalchemy import select
@@ -346,13 +349,21 @@ async def _run(args: argparse.Namespace) -> None:
             f"wrk on CPU {DATABASE_CPU}",
             flush=True,
         )
-        if "ours" in args.targets:
+        # Ours with execution plans (the default), and the same server with
+        # them switched off: graphql-core resolving field by field, as before.
+        for target, label, plans in [
+            ("ours", "prescripcare", "true"),
+            ("noplans", "no plans", "false"),
+        ]:
+            if target not in args.targets:
+                continue
             env = {
                 "DATABASE_URL": database_url,
                 "REDIS_URL": settings.redis_url or "",
                 "REDIS_PREFIX": settings.redis_prefix,
                 "JWT_SECRET": JWT_SECRET,
                 "ACCESS_TOKEN_MINUTES": "60",
+                "GRAPHQL_PLANS": plans,
             }
             command = [
                 "taskset",
@@ -371,10 +382,10 @@ async def _run(args: argparse.Namespace) -> None:
                 command,
                 env,
                 f"http://127.0.0.1:{args.port}/health",
-                logs / "prescripcare-serve.log",
+                logs / f"prescripcare-serve-{target}.log",
             ) as server:
                 rows += await _measure(
-                    "prescripcare",
+                    label,
                     f"http://127.0.0.1:{args.port}/graphql",
                     ours,
                     auth,
@@ -421,6 +432,13 @@ async def _run(args: argparse.Namespace) -> None:
         if "floor" in args.targets:
             rows += await _floor(database_url, captured, stats, args)
         print_table(rows, args)
+        print_verdict(rows)
+        title = (
+            f"bench/load.py, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {args.connections} "
+            f"connections, {args.seconds} s per run, {args.patients} patients"
+        )
+        write_chart(rows, Path(args.chart), title)
+        print(f"chart: {args.chart}")
     finally:
         pg.stop()
 
@@ -439,8 +457,12 @@ def main() -> None:
     parser.add_argument(
         "--targets",
         nargs="+",
-        default=["ours", "postgraphile", "floor"],
-        choices=["ours", "postgraphile", "floor"],
+        default=["ours", "noplans", "postgraphile", "floor"],
+        choices=["ours", "noplans", "postgraphile", "floor"],
+        help="noplans: our server with GRAPHQL_PLANS=false (the per-field executor)",
+    )
+    parser.add_argument(
+        "--chart", default=str(ROOT / "docs" / "load-benchmark.png"), help="PNG written here"
     )
     asyncio.run(_run(parser.parse_args()))
 

@@ -36,7 +36,7 @@ from prescripcare.migrate import upgrade
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
 from tests.factories import Account, account, patient
-from tests.providers import SendGridStandIn, SentryStandIn, TwilioStandIn
+from tests.providers import SENDGRID_KEY, SendGridStandIn, SentryStandIn, TwilioStandIn
 
 # A Tuesday in winter: far from any daylight-saving change unless a test moves it.
 START = datetime(2026, 1, 13, 15, 0, tzinfo=UTC)
@@ -266,3 +266,22 @@ def sentry() -> Iterator[SentryStandIn]:
         # Back to no client for the rest of the run, without auto-enabled
         # integrations (Strawberry's would warn on every schema built after).
         sentry_sdk.init(default_integrations=False, auto_enabling_integrations=False)
+
+
+@pytest.fixture
+async def mailing_app(
+    app: Starlette, migrated: Settings, clock: SettableClock, sendgrid: SendGridStandIn
+) -> AsyncIterator[Starlette]:
+    """An application whose e-mail goes through the SendGrid stand-in."""
+    from pydantic import SecretStr
+
+    from tests.auth.limited import custom_app
+
+    async with custom_app(
+        migrated,
+        clock,
+        sendgrid_api_key=SecretStr(SENDGRID_KEY),
+        sendgrid_from_email="accounts@prescripcare.example",
+        sendgrid_api_url=sendgrid.server.url,
+    ) as application:
+        yield application

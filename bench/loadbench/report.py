@@ -52,3 +52,23 @@ def print_table(rows: list[Row], args: argparse.Namespace) -> None:
             f"{row.db_ms_per_request:>7.1f}{row.cpu_ms_per_request:>8.1f}{r.failures:>5}"
             f"{_ratio(row, rows, 'postgraphile'):>16}{_ratio(row, rows, 'raw asyncpg'):>9}"
         )
+
+
+def print_verdict(rows: list[Row]) -> None:
+    """Issue 13's bar for our server: at least PostGraphile's requests per
+    second, p99 within twice p50, no failures."""
+    for row in rows:
+        if row.target != "prescripcare":
+            continue
+        theirs = next(
+            (r for r in rows if r.target == "postgraphile" and r.query == row.query), None
+        )
+        r = row.result
+        ratio = r.rps / theirs.result.rps if theirs and theirs.result.rps else None
+        checks = {
+            ">= 1.0x PostGraphile": ratio is not None and ratio >= 1.0,
+            "p99 <= 2 x p50": r.p99_ms <= 2 * r.p50_ms,
+            "no failures": r.failures == 0,
+        }
+        verdict = ", ".join(f"{name}: {'yes' if ok else 'NO'}" for name, ok in checks.items())
+        print(f"{row.query:<18} {verdict}")

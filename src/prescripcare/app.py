@@ -27,6 +27,7 @@ from prescripcare.reminders.webhooks import (
     twilio_inbound,
     twilio_status,
 )
+from prescripcare.reports.routes import REPORT_PATH, adherence_report
 from prescripcare.requestid import RequestIdMiddleware
 from prescripcare.resources import Resources, open_resources
 from prescripcare.settings import Settings, load_settings
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             Route(INBOUND_PATH, twilio_inbound, methods=["POST"]),
             Route("/ready", ready),
             Route(EVERYTHING_PATH, patient_everything, methods=["GET"]),
+            Route(REPORT_PATH, adherence_report, methods=["GET"]),
             *_graphiql_assets(settings),
             Route("/metrics", metrics),
         ],

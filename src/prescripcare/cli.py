@@ -67,12 +67,10 @@ async def _seed(settings: Settings, demo: bool) -> None:
             report = await load_seed(session, res.clock.now())
         print(
             f"reference data: {report.concepts} drug concepts, {report.interactions} "
-            f"interaction rules ({len(report.skipped)} source rows left out, see the log)"
+            f"interaction rules ({len(report.skipped)} source rows left out; "
+            "LOG_LEVEL=DEBUG lists them)"
         )
-        created = None
-        if demo:
-            async with transaction(res.sessions) as session:
-                created = await seed_demo(session, res.auth, res.clock.now())
+        created = await seed_demo(res) if demo else None
         # Last, after every commit: an unreachable search server leaves the
         # database complete, and searches fall back to PostgreSQL.
         await _sync_search(res, tolerate=True)
@@ -207,7 +205,7 @@ def _read_password(args: argparse.Namespace) -> str:
     raise SystemExit("prescripcare: give --password or --password-stdin")
 
 
-def _uvicorn_config(settings: Settings, host: str, port: int) -> Any:
+def _uvicorn_config(settings: Settings, host: str, port: int, log_level: str = "info") -> Any:
     import uvicorn
 
     from prescripcare.app import create_app
@@ -221,7 +219,7 @@ def _uvicorn_config(settings: Settings, host: str, port: int) -> Any:
         # buckets and audit address, and nobody else can choose theirs.
         proxy_headers=True,
         forwarded_allow_ips=settings.trusted_proxies,
-        log_level="info",
+        log_level=log_level,
         # The C event loop and HTTP parser (uvicorn[standard]); named so that a
         # missing one fails at start instead of silently serving slower.
         loop="uvloop",
@@ -264,20 +262,25 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     uvicorn.Server(config).run()
 
 
-async def _serve_with_worker(settings: Settings, host: str, port: int) -> None:
+async def _serve_with_worker(
+    settings: Settings, host: str, port: int, when_up: Awaitable[None]
+) -> None:
     """Development: the API and the worker in one process; Ctrl-C stops both."""
     import uvicorn
 
     from prescripcare.worker import build_worker
 
-    server = uvicorn.Server(_uvicorn_config(settings, host, port))
+    # Its start-up lines are replaced by ours (prescripcare.devstart).
+    server = uvicorn.Server(_uvicorn_config(settings, host, port, log_level="warning"))
     worker = build_worker(settings, handle_signals=False)
     running = asyncio.create_task(worker.async_run())
+    watching = asyncio.ensure_future(when_up)
     try:
         await server.serve()
     finally:
+        watching.cancel()
         running.cancel()
-        await asyncio.gather(running, return_exceptions=True)
+        await asyncio.gather(running, watching, return_exceptions=True)
         await worker.close()
 
 
@@ -288,28 +291,33 @@ def _work(settings: Settings) -> None:
 
 
 def _dev(args: argparse.Namespace) -> None:
+    from prescripcare import devstart
     from prescripcare.embedded import EmbeddedServices
 
+    steps = devstart.Steps()
+    devstart.quiet_for_dev()
     data_dir = Path(args.data_dir).resolve()
     with EmbeddedServices(
         data_dir,
         database_url=os.environ.get("DATABASE_URL"),
         redis_url=os.environ.get("REDIS_URL"),
     ) as services:
+        steps.done("servers", services.describe())
         settings = _settings(
             database_url=services.database_url,
             redis_url=services.redis_url,
             prescripcare_env="development",
         )
-        _run(lambda: _migrate(settings))
-        _run(lambda: _seed(settings, demo=True))
+        _run(lambda: devstart.prepare(settings, steps))
         port = args.port or settings.port
-        print(f"\nPrescripCare (development) on http://{args.host}:{port}/graphql (GraphiQL)")
-        print(f"data directory: {data_dir}\ndemo logins:")
-        _print_logins()
-        print("Ctrl-C stops everything (API, worker, PostgreSQL, Redis).\n", flush=True)
+        devstart.banner(args.host, port, data_dir)
+        url = f"http://{args.host}:{port}/graphql"
         try:
-            asyncio.run(_serve_with_worker(settings, args.host, port))
+            asyncio.run(
+                _serve_with_worker(
+                    settings, args.host, port, devstart.report_when_answering(url, steps)
+                )
+            )
         except KeyboardInterrupt:
             # uvicorn re-raises Ctrl-C once it has shut down cleanly.
             print("stopped", flush=True)

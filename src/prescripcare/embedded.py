@@ -105,10 +105,10 @@ class EmbeddedServices:
     def __enter__(self) -> EmbeddedServices:
         try:
             if self.postgres is not None:
-                log.info("starting embedded PostgreSQL in %s", self.postgres.data_dir)
+                log.debug("starting embedded PostgreSQL in %s", self.postgres.data_dir)
                 self.database_url = self.postgres.start()
             if self.redis is not None:
-                log.info("starting embedded Redis in %s", self.redis.data_dir)
+                log.debug("starting embedded Redis in %s", self.redis.data_dir)
                 self.redis_url = self.redis.start()
         except BaseException:
             self.stop()
@@ -122,6 +122,16 @@ class EmbeddedServices:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+    def describe(self) -> str:
+        """One line: where each service runs."""
+        postgres = (
+            f"PostgreSQL embedded in {self.postgres.data_dir}"
+            if self.postgres
+            else "PostgreSQL at DATABASE_URL"
+        )
+        redis = f"Redis embedded in {self.redis.data_dir}" if self.redis else "Redis at REDIS_URL"
+        return f"{postgres}; {redis}"
 
     def stop(self) -> None:
         if self.redis is not None:

@@ -30,13 +30,42 @@ class ErrorCode(StrEnum):
     TWO_FACTOR_REQUIRED = "TWO_FACTOR_REQUIRED"
 
 
+# What each payload code means, for the schema's description of
+# `UserError.code` and docs/errors.md (a test keeps the three in step).
+ERROR_MEANINGS: dict[ErrorCode, str] = {
+    ErrorCode.INVALID: "an input value breaks a rule; `field` names it",
+    ErrorCode.EMAIL_TAKEN: "another account uses this e-mail address",
+    ErrorCode.WEAK_PASSWORD: "the password is too short, too common or built from the e-mail",
+    ErrorCode.INVALID_CREDENTIALS: "wrong e-mail or password (never says which)",
+    ErrorCode.TOKEN_INVALID: "the refresh or reset token is unknown, expired or revoked",
+    ErrorCode.TOKEN_REUSED: "a refresh token was used twice; the whole login was ended",
+    ErrorCode.NOT_FOUND: "the thing named does not exist or is not visible to you",
+    ErrorCode.UNKNOWN_DRUG: "the RXCUI is not in the drug catalog",
+    ErrorCode.INTERACTION_REQUIRES_ACKNOWLEDGEMENT: (
+        "a MAJOR interaction: set acknowledgeInteractions to prescribe"
+    ),
+    ErrorCode.INTERACTION_CONTRAINDICATED: (
+        "a CONTRAINDICATED interaction: acknowledge it and give an overrideReason"
+    ),
+    ErrorCode.TOO_EARLY: (
+        "the dose is due more than two hours from now: record or snooze it closer to its time"
+    ),
+    ErrorCode.INVALID_STATE: "the thing is in a state that does not allow this change",
+    ErrorCode.TWO_FACTOR_REQUIRED: "the password was right; the account also needs twoFactorCode",
+}
+
+
 class TopLevelCode(StrEnum):
     """Codes of top-level GraphQL errors (`extensions.code`)."""
 
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
     NOT_FOUND = "NOT_FOUND"
+    # A variable's value does not coerce to its type (extensions.field names it).
     BAD_USER_INPUT = "BAD_USER_INPUT"
+    # The document itself: not GraphQL, or not valid against the schema.
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
     UNKNOWN_DRUG = "UNKNOWN_DRUG"
     RATE_LIMITED = "RATE_LIMITED"
     PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"

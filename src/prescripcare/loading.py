@@ -3,6 +3,7 @@ one SQL statement, filtered for the viewer in SQL."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Generic, TypeVar
@@ -23,6 +24,14 @@ class SessionLoader(DataLoader[K, V], Generic[K, V]):
         super().__init__()
         self.sessions = sessions
         self.viewer = viewer
+
+    def load(self, key: K) -> asyncio.Future[V]:
+        # graphql-core cancels the sibling fields of a field that failed; a
+        # cached future they were waiting on is shared with every other field
+        # loading the same key, and cancelling it would make their awaits
+        # raise CancelledError and fail the whole request. Each caller gets
+        # its own shield around the shared future.
+        return asyncio.shield(super().load(key))
 
     async def batch_load_fn(self, keys: list[K]) -> list[V]:
         async with reading(self.sessions) as session:

@@ -101,6 +101,11 @@ class Settings(BaseSettings):
     reminder_lease_seconds: int = Field(default=120, ge=1, le=3600)
     public_app_url: str = "https://app.prescripcare.example/doses"
     reminder_text_drug_names: bool = False
+    # The language (BCP 47) of patients who have not chosen one, and of
+    # e-mails to accounts without a patient record (docs/languages.md).
+    default_language: str = "en"
+    # How long a signed adherence-report link (adherenceReportLink) works.
+    report_link_minutes: int = Field(default=5, ge=1, le=60)
     # Providers. Base URLs are scheme://host[:port] so tests can point the
     # real SDKs at local servers.
     twilio_account_sid: str | None = None
@@ -209,6 +214,10 @@ class Settings(BaseSettings):
     # in bounded LRU caches: the clients send a few dozen fixed documents,
     # while unique texts from an attacker cannot grow memory past the bound.
     graphql_document_cache_size: int = Field(default=256, ge=1, le=10_000)
+    # Query operations whose every field has an execution plan are answered
+    # by the planner (prescripcare/plans) instead of field-by-field
+    # resolution; off, every operation takes graphql-core's path.
+    graphql_plans: bool = True
     # Prepared statements kept per database connection. 0 turns them off,
     # which PgBouncer in transaction pooling mode needs.
     db_statement_cache_size: int = Field(default=500, ge=0, le=10_000)
@@ -229,6 +238,13 @@ class Settings(BaseSettings):
                 "DATABASE_URL must be a plain postgresql:// URL (the driver is added internally)"
             )
         return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        from prescripcare.i18n.languages import normalize
+
+        return normalize(value)
 
     @field_validator("forwarded_allow_ips")
     @classmethod
@@ -411,6 +427,10 @@ class Settings(BaseSettings):
     @property
     def dose_grace(self) -> timedelta:
         return timedelta(minutes=self.dose_grace_minutes)
+
+    @property
+    def report_link(self) -> timedelta:
+        return timedelta(minutes=self.report_link_minutes)
 
     @property
     def break_glass(self) -> timedelta:

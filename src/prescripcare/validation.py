@@ -82,3 +82,14 @@ def clean_phone(value: str, problems: Problems, field: str) -> str | None:
         problems.invalid(field, "Phone number is not valid for its country.")
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def clean_language(value: str, problems: Problems, field: str) -> str | None:
+    """A BCP 47 tag we have a catalog for, spelled canonically (pt-br -> pt-BR)."""
+    from prescripcare.i18n.languages import UnknownLanguage, normalize
+
+    try:
+        return normalize(value)
+    except UnknownLanguage as unknown:
+        problems.invalid(field, str(unknown))
+        return None

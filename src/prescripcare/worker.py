@@ -132,6 +132,7 @@ async def send_due_reminders(ctx: Context) -> int:
         max_attempts=res.settings.reminder_max_attempts,
         lease=timedelta(seconds=res.settings.reminder_lease_seconds),
         drug_names=res.settings.reminder_text_drug_names,
+        language=res.settings.default_language,
     )
     total = 0
     while True:

@@ -36,20 +36,6 @@ mutation Reset($token: String!, $newPassword: String!) {
 
 
 @pytest.fixture
-async def mailing_app(
-    app: Starlette, migrated: Settings, clock: SettableClock, sendgrid: SendGridStandIn
-) -> AsyncIterator[Starlette]:
-    async with custom_app(
-        migrated,
-        clock,
-        sendgrid_api_key=SecretStr(SENDGRID_KEY),
-        sendgrid_from_email="accounts@prescripcare.example",
-        sendgrid_api_url=sendgrid.server.url,
-    ) as application:
-        yield application
-
-
-@pytest.fixture
 async def http(mailing_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     async with client_from(mailing_app, "192.0.2.10") as c:
         yield c

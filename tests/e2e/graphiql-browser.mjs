@@ -1,9 +1,11 @@
 // Opens the development GraphiQL page in headless Chromium with every request
-// off this machine blocked (so it must work without internet), runs the
-// demo Login by clicking the run button, then, with the token in the
-// Headers pane, runs `me` by clicking again, then subscribes to
-// reminderStatus by clicking and records doseId as taken: the event must
-// show up. Prints one JSON line; keeps a screenshot of each step.
+// off this machine blocked (so it must work without internet) and the page's
+// clock under the test's control. Runs the first screen's Login by clicking;
+// then, with nothing pasted anywhere, runs `me` and starts a subscription to
+// reminderStatus; moves the clock to just before the access token expires
+// (the page refreshes it and restarts the subscription on a new socket with
+// the new token), records doseId as taken (the event must show up), and runs
+// `me` once more. Prints one JSON line; keeps a screenshot of each step.
 // argv: pageUrl chromiumPath screenshotDir doseId
 import { chromium } from "playwright-core";
 
@@ -11,9 +13,10 @@ const [pageUrl, executablePath, shots, doseId] = process.argv.slice(2);
 const origin = new URL(pageUrl).origin;
 const blocked = [];
 const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
-const out = { blocked };
+const out = { blocked, authorizations: [], connectionInits: [], refreshes: 0 };
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.clock.install();
   const consoleErrors = [];
   page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
   await page.route("**/*", (route) => {
@@ -22,12 +25,24 @@ try {
     blocked.push(url);
     return route.abort();
   });
+  page.on("request", (request) => {
+    if (request.method() !== "POST" || !request.url().startsWith(pageUrl)) return;
+    const body = request.postData() || "";
+    if (body.includes("IntrospectionQuery")) return;
+    if (body.includes("refreshToken(refreshToken")) out.refreshes += 1;
+    out.authorizations.push(request.headers().authorization || null);
+  });
+  page.on("websocket", (socket) => {
+    socket.on("framesent", (frame) => {
+      const message = JSON.parse(String(frame.payload));
+      if (message.type === "connection_init") {
+        out.connectionInits.push((message.payload || {}).Authorization || null);
+      }
+    });
+  });
 
-  async function open(query, headers) {
-    const search = headers
-      ? `?q=${encodeURIComponent(query)}&headers=${encodeURIComponent(headers)}`
-      : "";
-    await page.goto(pageUrl + search);
+  async function open(query) {
+    await page.goto(query ? `${pageUrl}?q=${encodeURIComponent(query)}` : pageUrl);
     await page.locator(".graphiql-execute-button").waitFor({ timeout: 20000 });
   }
 
@@ -40,21 +55,36 @@ try {
     return response.innerText();
   }
 
-  await open();
-  out.login = await run("1-login", "accessToken");
-  const token = /"accessToken":\s*"([^"]+)"/.exec(out.login)?.[1];
-  if (!token) throw new Error("no accessToken in the result");
+  async function until(test, what) {
+    for (let i = 0; i < 200; i++) {
+      if (test()) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  }
 
-  const headers = JSON.stringify({ Authorization: `Bearer ${token}` });
-  await open("{ me { email role } }", headers);
+  await open();
+  out.firstScreen = await page.locator(".graphiql-query-editor").innerText();
+  out.login = await run("1-login", "accessToken");
+  out.loginToken = /"accessToken":\s*"([^"]+)"/.exec(out.login)?.[1];
+  if (!out.loginToken) throw new Error("no accessToken in the result");
+
+  await open("{ me { email role } }");
   out.me = await run("2-me", "CLINICIAN");
 
-  await open("subscription { reminderStatus { kind dose { id status } } }", headers);
+  await open("subscription { reminderStatus { kind dose { id status } } }");
   out.subscription = await run("3-subscription", "DOSE_TAKEN", async () => {
-    await new Promise((resolve) => setTimeout(resolve, 2000)); // socket acked, Redis subscribed
+    await until(() => out.connectionInits.length === 1, "the subscription's socket");
+    await new Promise((resolve) => setTimeout(resolve, 2000)); // acked, Redis subscribed
+    // Just before the 15-minute token expires: the page refreshes it and
+    // restarts the subscription on a new socket.
+    await page.clock.fastForward("14:30");
+    await until(() => out.connectionInits.length === 2, "a new socket after the refresh");
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    out.refreshedToken = out.connectionInits[1]?.replace("Bearer ", "");
     const recorded = await fetch(pageUrl, {
       method: "POST",
-      headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${out.refreshedToken}` },
       body: JSON.stringify({
         query: `mutation($id: ID!) { recordDose(doseId: $id, status: TAKEN) { errors { code } } }`,
         variables: { id: doseId },
@@ -62,6 +92,9 @@ try {
     });
     out.recorded = await recorded.json();
   });
+
+  await open("{ me { email } }");
+  out.meAfter = await run("4-me-after-refresh", "email");
   out.consoleErrors = consoleErrors;
 } catch (error) {
   out.error = String(error);

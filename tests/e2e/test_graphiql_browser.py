@@ -1,8 +1,10 @@
 """The development GraphiQL page in a real browser (Debian's headless
-Chromium), with every request leaving this machine blocked: the demo login
-runs by clicking, a query with the token in the Headers pane answers the
-demo clinician, and a subscription started by clicking shows a dose taken
-meanwhile. Screenshots are kept under test-artifacts/graphiql/."""
+Chromium), with every request leaving this machine blocked: the first
+screen's Login runs by clicking and signs the page in, so a query answers
+the demo clinician with nothing pasted anywhere; a subscription started by
+clicking survives the token's refresh (restarted on a new socket with the
+new token) and shows a dose taken meanwhile; every request after the refresh
+carries the new token. Screenshots are kept under test-artifacts/graphiql/."""
 
 from __future__ import annotations
 
@@ -44,8 +46,9 @@ pytestmark = [
 async def test_demo_login_a_query_and_a_subscription_by_clicking_without_internet(
     live_api: str, resources: Resources, catalog: object
 ) -> None:
+    # On the real clock the API process runs on.
+    await seed_demo(resources, datetime.now(UTC))
     async with transaction(resources.sessions) as session:
-        await seed_demo(session, resources.auth, resources.clock.now())
         maria = (
             await session.execute(select(User).where(col(User.email_blind_index) == PATIENT.email))
         ).scalar_one()
@@ -69,10 +72,21 @@ async def test_demo_login_a_query_and_a_subscription_by_clicking_without_interne
     assert "error" not in seen, f"{seen['error']} (screenshots in {ARTIFACTS})"
     assert seen["blocked"] == [], "the page asked for something off this machine"
     assert '"accessToken": "ey' in seen["login"] and '"errors": []' in seen["login"]
+    # The first screen is the Login itself, with a two-line note.
+    assert seen["firstScreen"].count("#") <= 2 and "mutation Login" in seen["firstScreen"]
     # The result pane's text (CodeMirror's rendering, not strict JSON).
     assert f'"email": "{CLINICIAN.email}"' in seen["me"] and '"role": "CLINICIAN"' in seen["me"]
+    login, refreshed = seen["loginToken"], seen["refreshedToken"]
+    assert refreshed and refreshed != login and seen["refreshes"] == 1
+    # Requests before the refresh carried the login's token, every request
+    # after it the new one; the subscription's sockets likewise.
+    bearer = [a for a in seen["authorizations"] if a]
+    assert bearer[0] == f"Bearer {login}" and bearer[-1] == f"Bearer {refreshed}", bearer
+    assert seen["authorizations"][0] is None  # the Login itself
+    assert seen["connectionInits"] == [f"Bearer {login}", f"Bearer {refreshed}"]
     assert seen["recorded"] == {"data": {"recordDose": {"errors": []}}}
     assert f'"id": "{dose}"' in seen["subscription"] and '"status": "TAKEN"' in seen["subscription"]
+    assert f'"email": "{CLINICIAN.email}"' in seen["meAfter"]
     assert seen["consoleErrors"] == []
     shots = sorted(p.name for p in ARTIFACTS.glob("*.png"))
-    assert shots == ["1-login.png", "2-me.png", "3-subscription.png"]
+    assert shots == ["1-login.png", "2-me.png", "3-subscription.png", "4-me-after-refresh.png"]

@@ -64,3 +64,11 @@ query PatientList($first: Int, $after: String, $search: String) {
     }
   }
 }"""
+
+SET_LANGUAGE = """
+mutation SetLanguage($id: ID!, $language: String) {
+  setPatientLanguage(patientId: $id, language: $language) {
+    patient { id language }
+    errors { code field message }
+  }
+}"""

@@ -69,3 +69,25 @@ async def test_bundle_follows_the_export_rules(
     assert (await get(client, record.patient_id, record.doctor.now_token)).status_code == 403
     admin = await account(resources, Role.ADMIN)
     assert (await get(client, record.patient_id, admin.now_token)).status_code == 200
+
+
+async def test_the_chosen_language_is_the_patients_preferred_communication(
+    client: httpx.AsyncClient, resources: Resources, record: Record
+) -> None:
+    from sqlalchemy import update
+
+    from prescripcare.db import transaction
+    from prescripcare.patients.models import Patient
+
+    async with transaction(resources.sessions) as session:
+        chosen = update(Patient).where(Patient.id == record.patient_id).values(language="pt-BR")
+        await session.execute(chosen)
+    body = (await get(client, record.patient_id, record.patient.now_token)).json()
+    Bundle.model_validate(body)
+    [patient] = [e["resource"] for e in body["entry"] if e["resource"]["resourceType"] == "Patient"]
+    assert patient["communication"] == [
+        {
+            "language": {"coding": [{"system": "urn:ietf:bcp:47", "code": "pt-BR"}]},
+            "preferred": True,
+        }
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -123,16 +124,63 @@ async def therapeutic_classes(
 async def fill_coverage(
     drugs: DrugLoaders, fills: list[PatientFill], first: date, last: date, *, by_class: bool
 ) -> tuple[float | None, float | None]:
+    return (await fill_coverage_many(drugs, [(fills, first, last)], by_class=by_class))[0]
+
+
+async def fill_coverage_many(
+    drugs: DrugLoaders,
+    windows: Sequence[tuple[list[PatientFill], date, date]],
+    *,
+    by_class: bool,
+) -> list[tuple[float | None, float | None]]:
+    """PDC and MPR of many (fills, first, last) windows at once: the drugs'
+    ingredients and classes are looked up once for all of them."""
+    rxcuis = {f.rxcui for fills, _, _ in windows for f in fills}
+    if not rxcuis:
+        return [(None, None)] * len(windows)
+    ingredients = await _ingredients(drugs, rxcuis)
+    classes = await therapeutic_classes(drugs, ingredients) if by_class else {}
+    return [
+        _coverage(fills, first, last, ingredients, classes, by_class=by_class)
+        for fills, first, last in windows
+    ]
+
+
+def _coverage(
+    fills: list[PatientFill],
+    first: date,
+    last: date,
+    ingredients: dict[str, frozenset[str]],
+    classes: dict[str, frozenset[str]],
+    *,
+    by_class: bool,
+) -> tuple[float | None, float | None]:
     if not fills:
         return None, None
-    ingredients = await _ingredients(drugs, {f.rxcui for f in fills})
     facts = [(f, FillFact(f.filled_on, f.days_supply, ingredients[f.rxcui])) for f in fills]
     if not by_class:
         found = coverage([fact for _, fact in facts], first, last)
         return (found.pdc, found.mpr) if found else (None, None)
-    classes = await therapeutic_classes(drugs, ingredients)
     grouped: dict[str, list[FillFact]] = {}
     for fill, fact in facts:
         for cls in classes[fill.rxcui]:
             grouped.setdefault(cls, []).append(fact)
     return mean_of_classes(grouped, first, last)
+
+
+async def adherence_of(
+    drugs: DrugLoaders,
+    first: date,
+    last: date,
+    counts: Awaitable[list[DayCounts]],
+    fills: Awaitable[list[PatientFill]],
+    *,
+    by_class: bool,
+) -> Adherence:
+    """The figures of one window, from its day counts and fills (both loaded
+    in batches by the caller's loaders): what the GraphQL `adherence` field
+    answers and the adherence report prints."""
+    day_counts, fill_list = await asyncio.gather(counts, fills)
+    result = from_counts(first, last, day_counts)
+    result.pdc, result.mpr = await fill_coverage(drugs, fill_list, first, last, by_class=by_class)
+    return result

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable
 from datetime import date
 
@@ -12,8 +11,7 @@ from prescripcare.adherence.loaders import DayCounts, PatientFill
 from prescripcare.adherence.service import (
     Adherence,
     BadWindow,
-    fill_coverage,
-    from_counts,
+    adherence_of,
     resolve_window,
 )
 from prescripcare.drugs.loaders import DrugLoaders
@@ -95,9 +93,5 @@ async def adherence_over(
     *,
     by_class: bool,
 ) -> AdherenceType:
-    """The figures of one window, from its day counts and fills (both loaded
-    in batches by the caller's loaders)."""
-    day_counts, fill_list = await asyncio.gather(counts, fills)
-    result = from_counts(first, last, day_counts)
-    result.pdc, result.mpr = await fill_coverage(drugs, fill_list, first, last, by_class=by_class)
+    result = await adherence_of(drugs, first, last, counts, fills, by_class=by_class)
     return AdherenceType.from_result(result)

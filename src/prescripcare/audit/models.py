@@ -45,6 +45,9 @@ class AuditAction(StrEnum):
     # For the export and erasure work: recorded by those services.
     PATIENT_EXPORTED = "PATIENT_EXPORTED"
     PATIENT_ERASED = "PATIENT_ERASED"
+    # The adherence report: downloaded (a read), and e-mailed by the patient.
+    PATIENT_REPORT_READ = "PATIENT_REPORT_READ"
+    PATIENT_REPORT_SENT = "PATIENT_REPORT_SENT"
 
 
 # What an entry records, in the order the batched read INSERT selects them;

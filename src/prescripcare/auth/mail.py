@@ -1,4 +1,5 @@
-"""Account e-mails (password reset), sent off the request path.
+"""Account e-mails (password reset, security notices, shared reports), sent
+off the request path.
 
 The request that asks for a reset answers before any e-mail is sent, so a
 known address and an unknown one take the same time to answer. A send that
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -20,22 +22,41 @@ log = logging.getLogger("prescripcare.auth.mail")
 
 
 @dataclass(frozen=True, slots=True)
+class MailAttachment:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class OutgoingMail:
     address: str
     subject: str
     text: str
+    attachments: tuple[MailAttachment, ...] = ()
 
 
 class Mailer(Protocol):
-    async def send_mail(self, address: str, subject: str, text: str) -> str: ...
+    async def send_mail(
+        self, address: str, subject: str, text: str, attachments: Sequence[MailAttachment] = ()
+    ) -> str: ...
 
 
 class ConsoleMailer:
     """Development without SendGrid: the whole e-mail in the log, so a
     developer can follow the reset link."""
 
-    async def send_mail(self, address: str, subject: str, text: str) -> str:
-        log.info("console e-mail to %s: %s\n%s", mask(address), subject, text)
+    async def send_mail(
+        self, address: str, subject: str, text: str, attachments: Sequence[MailAttachment] = ()
+    ) -> str:
+        files = ", ".join(f"{a.filename} ({len(a.content)} bytes)" for a in attachments)
+        log.info(
+            "console e-mail to %s: %s\n%s%s",
+            mask(address),
+            subject,
+            text,
+            f"\n[attached: {files}]" if files else "",
+        )
         return "console"
 
 
@@ -69,7 +90,7 @@ class AccountMail:
             )
             return
         try:
-            await self._mailer.send_mail(mail.address, mail.subject, mail.text)
+            await self._mailer.send_mail(mail.address, mail.subject, mail.text, mail.attachments)
         except Exception:
             log.exception("account e-mail %r to %s failed", mail.subject, mask(mail.address))
 

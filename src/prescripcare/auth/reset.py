@@ -19,19 +19,13 @@ from sqlmodel import col
 
 from prescripcare.auth.mail import AccountMail, OutgoingMail
 from prescripcare.auth.models import PasswordResetToken, RefreshToken, User
+from prescripcare.auth.notices import reader_language
 from prescripcare.auth.passwords import PasswordService, check_password
 from prescripcare.auth.tokens import hash_refresh_token, new_refresh_token
 from prescripcare.errors import ErrorCode, Problems, UserFacingError
+from prescripcare.i18n.translator import Language
 from prescripcare.settings import Settings
 from prescripcare.validation import clean_email
-
-SUBJECT = "Reset your PrescripCare password"
-CHANGED_SUBJECT = "Your PrescripCare password was changed"
-CHANGED_TEXT = (
-    "The password of your PrescripCare account was just changed with a reset link, "
-    "and every device was signed out.\n\n"
-    "If it was not you, reset your password again at once and contact your clinic."
-)
 
 
 async def revoke_all_logins(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
@@ -48,16 +42,43 @@ class PasswordResetService:
         self.url = settings.password_reset_url
         self.passwords = passwords
         self.mail = mail
+        self.default_language = settings.default_language
 
-    def _text(self, token: str) -> str:
+    def _mail(self, address: str, lang: Language, token: str) -> OutgoingMail:
         joiner = "&" if "?" in self.url else "?"
         minutes = int(self.lifetime.total_seconds() // 60)
-        return (
-            "Someone asked to reset the password of your PrescripCare account.\n\n"
-            f"To choose a new password, open this link within {minutes} minutes:\n"
-            f"{self.url}{joiner}{urlencode({'token': token})}\n\n"
-            "If it was not you, ignore this e-mail: your password stays as it is."
+        link = f"{self.url}{joiner}{urlencode({'token': token})}"
+        body = "\n\n".join(
+            (
+                lang.gettext("Someone asked to reset the password of your PrescripCare account."),
+                lang.ngettext(
+                    "To choose a new password, open this link within %(num)d minute:",
+                    "To choose a new password, open this link within %(num)d minutes:",
+                    minutes,
+                )
+                % {"num": minutes}
+                + f"\n{link}",
+                lang.gettext(
+                    "If it was not you, ignore this e-mail: your password stays as it is."
+                ),
+            )
         )
+        return OutgoingMail(address, lang.gettext("Reset your PrescripCare password"), body)
+
+    @staticmethod
+    def _changed(address: str, lang: Language) -> OutgoingMail:
+        body = "\n\n".join(
+            (
+                lang.gettext(
+                    "The password of your PrescripCare account was just changed with a reset "
+                    "link, and every device was signed out."
+                ),
+                lang.gettext(
+                    "If it was not you, reset your password again at once and contact your clinic."
+                ),
+            )
+        )
+        return OutgoingMail(address, lang.gettext("Your PrescripCare password was changed"), body)
 
     async def request(
         self, session: AsyncSession, email: str, now: datetime
@@ -86,7 +107,8 @@ class PasswordResetService:
             )
         )
         await session.flush()
-        return OutgoingMail(user.email, SUBJECT, self._text(token))
+        lang = await reader_language(session, user.id, self.default_language)
+        return self._mail(user.email, lang, token)
 
     def deliver(self, mail: OutgoingMail | None) -> None:
         if mail is not None:
@@ -131,4 +153,5 @@ class PasswordResetService:
             .values(used_at=now)
         )
         await revoke_all_logins(session, user.id, now)
-        return OutgoingMail(user.email, CHANGED_SUBJECT, CHANGED_TEXT)
+        lang = await reader_language(session, user.id, self.default_language)
+        return self._changed(user.email, lang)

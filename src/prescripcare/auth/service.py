@@ -15,6 +15,7 @@ from prescripcare.audit.models import AuditAction
 from prescripcare.audit.service import record
 from prescripcare.auth.mail import AccountMail
 from prescripcare.auth.models import RefreshToken, Role, User
+from prescripcare.auth.notices import AccountNotices
 from prescripcare.auth.passwords import PasswordService, check_password
 from prescripcare.auth.reset import PasswordResetService
 from prescripcare.auth.tokens import AccessTokenCodec, hash_refresh_token, new_refresh_token
@@ -77,6 +78,7 @@ class AuthService:
         self.refresh_lifetime = timedelta(days=settings.refresh_token_days)
         self.two_factor = TwoFactorService(settings)
         self.resets = PasswordResetService(settings, passwords, mail or AccountMail(None))
+        self.notices = AccountNotices(mail or AccountMail(None), settings.default_language)
 
     async def _email_in_use(self, session: AsyncSession, email: str) -> bool:
         found = await session.execute(

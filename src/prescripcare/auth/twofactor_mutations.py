@@ -5,7 +5,9 @@ from __future__ import annotations
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from prescripcare.auth.mail import OutgoingMail
 from prescripcare.auth.models import Role
+from prescripcare.auth.notices import TwoFactorEvent
 from prescripcare.auth.security_types import (
     EnrollTwoFactorPayload,
     OkPayload,
@@ -44,23 +46,37 @@ class TwoFactorMutation:
         ctx = info.context
         viewer = ctx.require_viewer()
 
-        async def work(session: AsyncSession) -> list[str]:
-            return await ctx.resources.auth.two_factor.confirm(session, viewer, code, ctx.now())
+        auth = ctx.resources.auth
 
-        codes, errors = await in_transaction(ctx, work)
-        return RecoveryCodesPayload(recovery_codes=codes, errors=errors)
+        async def work(session: AsyncSession) -> tuple[list[str], OutgoingMail | None]:
+            codes = await auth.two_factor.confirm(session, viewer, code, ctx.now())
+            notice = await auth.notices.two_factor(
+                session, viewer.user_id, TwoFactorEvent.ENABLED, ctx.now(), len(codes)
+            )
+            return codes, notice
+
+        done, errors = await in_transaction(ctx, work)
+        auth.notices.deliver(done[1] if done else None)
+        return RecoveryCodesPayload(recovery_codes=done[0] if done else None, errors=errors)
 
     @strawberry.mutation(description="New recovery codes (the old ones stop working).")
     async def regenerate_recovery_codes(self, info: Info, code: str) -> RecoveryCodesPayload | None:
         ctx = info.context
         viewer = ctx.require_viewer()
-        service = ctx.resources.auth.two_factor
+        auth = ctx.resources.auth
 
-        async def work(session: AsyncSession) -> list[str]:
-            return await service.regenerate_recovery_codes(session, viewer, code, ctx.now())
+        async def work(session: AsyncSession) -> tuple[list[str], OutgoingMail | None]:
+            codes = await auth.two_factor.regenerate_recovery_codes(
+                session, viewer, code, ctx.now()
+            )
+            notice = await auth.notices.two_factor(
+                session, viewer.user_id, TwoFactorEvent.CODES_REPLACED, ctx.now(), len(codes)
+            )
+            return codes, notice
 
-        codes, errors = await in_transaction(ctx, work)
-        return RecoveryCodesPayload(recovery_codes=codes, errors=errors)
+        done, errors = await in_transaction(ctx, work)
+        auth.notices.deliver(done[1] if done else None)
+        return RecoveryCodesPayload(recovery_codes=done[0] if done else None, errors=errors)
 
     @strawberry.mutation(
         description="Switch two-factor off with a valid code. PATIENT and CAREGIVER only: "
@@ -70,10 +86,16 @@ class TwoFactorMutation:
         ctx = info.context
         viewer = ctx.require_viewer()
 
-        async def work(session: AsyncSession) -> None:
-            await ctx.resources.auth.two_factor.disable(session, viewer, code, ctx.now())
+        auth = ctx.resources.auth
 
-        _, errors = await in_transaction(ctx, work)
+        async def work(session: AsyncSession) -> OutgoingMail | None:
+            await auth.two_factor.disable(session, viewer, code, ctx.now())
+            return await auth.notices.two_factor(
+                session, viewer.user_id, TwoFactorEvent.DISABLED, ctx.now()
+            )
+
+        notice, errors = await in_transaction(ctx, work)
+        auth.notices.deliver(notice)
         return OkPayload(ok=not errors, errors=errors)
 
     @strawberry.mutation(
@@ -86,10 +108,16 @@ class TwoFactorMutation:
         viewer.require_role(Role.ADMIN)  # the role check comes first
         target = parse_uuid(user_id)
 
-        async def work(session: AsyncSession) -> None:
+        auth = ctx.resources.auth
+
+        async def work(session: AsyncSession) -> OutgoingMail | None:
             if target is None:
                 raise not_found("User", "userId")
-            await ctx.resources.auth.two_factor.reset_for(session, viewer, target, ctx.now())
+            await auth.two_factor.reset_for(session, viewer, target, ctx.now())
+            return await auth.notices.two_factor(
+                session, target, TwoFactorEvent.RESET_BY_ADMIN, ctx.now()
+            )
 
-        _, errors = await in_transaction(ctx, work)
+        notice, errors = await in_transaction(ctx, work)
+        auth.notices.deliver(notice)
         return OkPayload(ok=not errors, errors=errors)

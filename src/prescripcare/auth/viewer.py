@@ -44,14 +44,27 @@ async def viewer_from_token(
         claims = codec.decode(token, now)
     except InvalidAccessToken:
         return None
+    return await load_viewer(session, claims.user_id, claims.family_id, now, claims.expires_at)
+
+
+async def load_viewer(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    family_id: uuid.UUID,
+    now: datetime,
+    expires_at: datetime | None = None,
+) -> Viewer | None:
+    """The viewer of a login, or None when the account is gone or disabled or
+    the login was revoked: also for credentials minted from an access token
+    (a report link), so logging out ends them too."""
     revoked = exists().where(
-        col(RefreshToken.family_id) == claims.family_id,
+        col(RefreshToken.family_id) == family_id,
         col(RefreshToken.revoked_at).is_not(None),
     )
     row = (
         await session.execute(
             select(col(User.id), col(User.role), col(User.email)).where(
-                col(User.id) == claims.user_id,
+                col(User.id) == user_id,
                 col(User.disabled_at).is_(None),
                 ~revoked,
             )
@@ -63,7 +76,7 @@ async def viewer_from_token(
         user_id=row.id,
         role=Role(row.role),
         email=row.email,
-        family_id=claims.family_id,
-        token_expires_at=claims.expires_at,
+        family_id=family_id,
+        token_expires_at=expires_at,
         at=now,
     )

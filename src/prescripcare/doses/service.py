@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -20,9 +21,11 @@ from prescripcare.patients.access import visible_patients
 from prescripcare.patients.models import Patient
 from prescripcare.prescriptions.models import Prescription, PrescriptionStatus
 
-# Recording a dose this long before it is due is a mistake, not a dose taken.
 # The longest window of doses one request reads (a quarter and a bit).
 MAX_WINDOW_DAYS = 93
+# A dose's window opens this long before it is due: earlier, recording it is
+# a mistake rather than a dose taken, and snoozing it is a change of
+# schedule rather than "remind me later". One rule for both (TOO_EARLY).
 EARLIEST_RECORD = timedelta(hours=2)
 # A clock a few minutes fast on a phone is not a dose taken in the future.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -54,6 +57,19 @@ async def _dose(session: AsyncSession, viewer: Viewer, dose_id: str) -> tuple[Do
     return row[0], row[1]
 
 
+def _check_window(dose: Dose, now: datetime) -> None:
+    opens = dose.scheduled_at - EARLIEST_RECORD
+    if now < opens:
+        wait = opens - now
+        hours, minutes = divmod(math.ceil(wait.total_seconds() / 60), 60)
+        raise UserFacingError.single(
+            ErrorCode.TOO_EARLY,
+            "This dose can be recorded or snoozed from two hours before it is due, "
+            f"in {hours} h {minutes:02d} min.",
+            "doseId",
+        )
+
+
 async def record_dose(
     session: AsyncSession,
     viewer: Viewer,
@@ -67,12 +83,7 @@ async def record_dose(
         raise UserFacingError.single(
             ErrorCode.INVALID_STATE, "This prescription was discontinued.", "doseId"
         )
-    if now < dose.scheduled_at - EARLIEST_RECORD:
-        raise UserFacingError.single(
-            ErrorCode.TOO_EARLY,
-            "This dose is not due for more than two hours; record it closer to its time.",
-            "doseId",
-        )
+    _check_window(dose, now)
     problems = Problems()
     if action is DoseAction.TAKEN:
         taken = taken_at or now
@@ -120,8 +131,7 @@ async def snooze(
         raise UserFacingError.single(
             ErrorCode.INVALID_STATE, "This prescription is not active.", "doseId"
         )
-    if now < dose.scheduled_at - EARLIEST_RECORD:
-        raise UserFacingError.single(ErrorCode.TOO_EARLY, "This dose is not due yet.", "doseId")
+    _check_window(dose, now)
     dose.snoozed_until = max(now, dose.scheduled_at) + timedelta(minutes=minutes)
     await session.flush()
     await record(session, viewer, AuditAction.DOSE_SNOOZED, "Dose", dose.id, dose.patient_id, now)

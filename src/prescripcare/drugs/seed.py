@@ -17,6 +17,8 @@ Sources (see data/NOTICE.md for licences and attribution):
 from __future__ import annotations
 
 import csv
+import functools
+import hashlib
 import logging
 import uuid
 from collections.abc import Iterator
@@ -25,7 +27,10 @@ from datetime import datetime
 from importlib import resources
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from prescripcare.drugs.catalog import Origin, upsert
 from prescripcare.drugs.models import (
@@ -37,6 +42,7 @@ from prescripcare.drugs.models import (
     DrugIngredient,
     DrugInteraction,
     DrugPrescribingRank,
+    DrugRelease,
     DrugSearchTerm,
     Severity,
     severity_from,
@@ -57,8 +63,11 @@ RANKS_LICENCE = "CC BY-SA 4.0 (ClinCalc DrugStats)"
 NAMES_SOURCE = "WHO INN lists and British Approved Names (BNF), compiled by PrescripCare"
 
 
+DATA = "prescripcare.drugs.data"
+
+
 def _rows(name: str, delimiter: str = ",") -> Iterator[dict[str, str]]:
-    text = resources.files("prescripcare.drugs.data").joinpath(name).read_text(encoding="utf-8")
+    text = resources.files(DATA).joinpath(name).read_text(encoding="utf-8")
     lines = [line for line in text.splitlines() if line and not line.startswith("#")]
     yield from csv.DictReader(lines, delimiter=delimiter)
 
@@ -368,6 +377,44 @@ async def load_seed(session: AsyncSession, now: datetime) -> SeedReport:
     await upsert(session, DrugPrescribingRank, cat.ranks.values(), ["rxcui"])
     report.interactions = len(rules.rules)
     await refresh_priors(session, now)
+    await _record_release(session, report, now)
+    # Known gaps of the shipped sources, summarised by the caller; the list
+    # is for whoever curates the data (LOG_LEVEL=DEBUG).
     for line in report.skipped:
-        log.info("seed skipped %s", line)
+        log.debug("seed skipped %s", line)
     return report
+
+
+SEED_SOURCE = "prescripcare shipped seed"
+
+
+@functools.cache
+def seed_version() -> str:
+    """A fingerprint of the shipped data files: a new release of the package
+    with changed data is a new version."""
+    digest = hashlib.sha256()
+    for entry in sorted(resources.files(DATA).iterdir(), key=lambda e: e.name):
+        if entry.is_file():
+            digest.update(entry.name.encode() + b"\0" + entry.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+async def _record_release(session: AsyncSession, report: SeedReport, now: datetime) -> None:
+    await session.execute(
+        pg_insert(DrugRelease)
+        .values(
+            source=SEED_SOURCE, version=seed_version(), imported_at=now, concepts=report.concepts
+        )
+        .on_conflict_do_update(index_elements=["source", "version"], set_={"imported_at": now})
+    )
+
+
+async def seed_is_current(session: AsyncSession) -> bool:
+    """Whether this package's seed data is loaded already (a warm start of
+    `prescripcare dev` skips reloading it)."""
+    found = await session.scalar(
+        select(col(DrugRelease.version)).where(
+            col(DrugRelease.source) == SEED_SOURCE, col(DrugRelease.version) == seed_version()
+        )
+    )
+    return found is not None

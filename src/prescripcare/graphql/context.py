@@ -72,10 +72,14 @@ class Loaders:
         reads: ReadLog | None = None,
         *,
         read_only: bool = False,
+        sessions: SessionFactory | None = None,
     ) -> Loaders:
-        sessions = resources.sessions
-        if read_only and resources.read_sessions is not None:
-            sessions = resources.read_sessions
+        """`sessions` overrides where batches read (the planner shares one
+        connection among an operation's batches)."""
+        if sessions is None:
+            sessions = resources.sessions
+            if read_only and resources.read_sessions is not None:
+                sessions = resources.read_sessions
         now = resources.clock.now()
         on_time = timedelta(minutes=resources.settings.on_time_minutes)
         return cls(
@@ -113,6 +117,9 @@ class Context:
     extras: dict[str, object] = field(default_factory=dict)
     # Patient records read during this operation, for the audit log.
     reads: ReadLog = field(default_factory=ReadLog)
+    # When the operation arrived (Unix ms, wall clock): a subscription
+    # without `after` starts there, not when its checks have finished.
+    received_ms: int | None = None
 
     def now(self) -> datetime:
         return self.resources.clock.now()

@@ -5,13 +5,16 @@ from __future__ import annotations
 import strawberry
 from graphql import GraphQLError
 
-from prescripcare.errors import Problem, TopLevelCode, UserFacingError
+from prescripcare.errors import ERROR_MEANINGS, Problem, TopLevelCode, UserFacingError
 
 
 @strawberry.type(description="A failure of a mutation the client can act on. Nothing was written.")
 class UserError:
     code: str = strawberry.field(
-        description="Machine-readable, from the list in contract/README.md."
+        description="Machine-readable, one of: "
+        + "; ".join(f"{code.value} ({meaning})" for code, meaning in ERROR_MEANINGS.items())
+        + ". Errors of the request itself are top-level, with `extensions.code` "
+        "(docs/errors.md)."
     )
     field: str | None = strawberry.field(
         description=(

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from prescripcare.demo import CLINICIAN, LOGINS
+from prescripcare.demo.accounts import CLINICIAN
 
 ASSETS_URL_PATH = "/graphiql-assets"
 CDN = "https://unpkg.com"
@@ -85,34 +85,13 @@ def assets_present(directory: Path) -> bool:
 
 
 def demo_document() -> str:
-    logins = "\n".join(
-        f"#   {login.role.value:<9} {login.email}\n#             {login.password}"
-        for login in LOGINS
-    )
-    return f"""# PrescripCare GraphiQL (development only; production
-# serves no GraphiQL).
-#
-# Demo login, with the accounts `prescripcare dev` and
-# `prescripcare seed --demo` create:
-#  1. Run Login below: the play button or Ctrl-Enter.
-#  2. Open Headers (under this editor) and paste
-#       {{"Authorization": "Bearer <accessToken>"}}
-#     with the accessToken from the result.
-#  3. Replace this document with a query and run it:
-#       {{ me {{ email role }} }}
-#     Subscriptions send the same header in their
-#     connection_init.
-# Access tokens are short-lived: on UNAUTHENTICATED,
-# run Login again.
-#
-# Demo accounts (role, email, password):
-{logins}
-
+    """The first screen: the demo clinician's Login, ready to run. Its answer
+    signs the page in (graphiql.html); the other demo logins are in the
+    README and in `prescripcare dev`'s banner."""
+    return f"""# Run Login (Ctrl-Enter): the page then signs every
+# request in with its token, and keeps it fresh.
 mutation Login {{
-  login(
-    email: "{CLINICIAN.email}"
-    password: "{CLINICIAN.password}"
-  ) {{
+  login(email: "{CLINICIAN.email}", password: "{CLINICIAN.password}") {{
     accessToken
     refreshToken
     user {{ id email role }}

@@ -11,10 +11,11 @@ import logging
 from collections.abc import Iterator
 
 import sentry_sdk
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 
 from prescripcare.errors import AccessDenied, NotAuthenticated, TopLevelCode
+from prescripcare.graphql.coercion import variable_error, with_code
 from prescripcare.observability.metrics import GRAPHQL_INTERNAL_ERRORS
 from prescripcare.requestid import current_request_id
 
@@ -34,6 +35,9 @@ def _with_code(error: GraphQLError, code: TopLevelCode, message: str) -> GraphQL
 
 def present(error: GraphQLError) -> GraphQLError:
     original = error.original_error
+    syntax = isinstance(error, GraphQLSyntaxError) or isinstance(original, GraphQLSyntaxError)
+    if syntax and not (error.extensions or {}).get("code"):
+        return with_code(error, TopLevelCode.GRAPHQL_PARSE_FAILED)
     if original is None:
         return error
     if isinstance(original, AccessDenied):
@@ -62,9 +66,32 @@ def present(error: GraphQLError) -> GraphQLError:
 
 
 class ErrorPresenter(SchemaExtension):
+    _invalid: frozenset[int] = frozenset()
+
+    def on_validate(self) -> Iterator[None]:
+        # The outermost validation hook: it sees every rule's errors.
+        yield
+        self._invalid = frozenset(map(id, self.execution_context.pre_execution_errors or []))
+
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
         errors = getattr(result, "errors", None)
         if result is not None and errors:
-            result.errors = [present(e) for e in errors]
+            result.errors = [present(self._classify(e)) for e in errors]
+
+    def _classify(self, error: GraphQLError) -> GraphQLError:
+        """graphql-core's own errors carry no code: give each the code of the
+        step that refused the request."""
+        own = error.original_error is None or isinstance(error.original_error, GraphQLError)
+        if not own or (error.extensions or {}).get("code"):
+            return error
+        context = self.execution_context
+        if id(error) in self._invalid:
+            return with_code(error, TopLevelCode.GRAPHQL_VALIDATION_FAILED)
+        if error.path is None:
+            if error.message.startswith("Variable '$"):
+                return variable_error(error, context.variables)
+            # No operation to run: a wrong or missing operationName.
+            return with_code(error, TopLevelCode.BAD_REQUEST)
+        return error

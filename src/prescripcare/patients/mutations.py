@@ -52,6 +52,7 @@ def _changes(data: UpdatePatientInput) -> service.PatientChanges:
             if data.reminder_channels is strawberry.UNSET
             else [ReminderChannel(c) for c in data.reminder_channels or []]
         ),
+        language=_keep_unset(data.language),  # type: ignore[arg-type]
         quiet_hours=(
             service.KEEP
             if quiet is strawberry.UNSET
@@ -73,6 +74,7 @@ class PatientMutation:
             phone=input.phone,
             email=input.email,
             reminder_channels=[ReminderChannel(c) for c in input.reminder_channels or []],
+            language=input.language,
         )
         now = info.context.now()
         return await _patient_mutation(info, lambda s, v: service.create_patient(s, v, data, now))
@@ -85,6 +87,19 @@ class PatientMutation:
         horizon = info.context.resources.settings.dose_horizon
         return await _patient_mutation(
             info, lambda s, v: service.update_patient(s, v, id, changes, now, horizon)
+        )
+
+    @strawberry.mutation(
+        description="The language the patient's messages and reports are written in (BCP 47; "
+        "null: the deployment's default). The patient, a linked caregiver, their care team "
+        "or an ADMIN."
+    )
+    async def set_patient_language(
+        self, info: Info, patient_id: strawberry.ID, language: str | None
+    ) -> PatientPayload | None:
+        now = info.context.now()
+        return await _patient_mutation(
+            info, lambda s, v: service.set_language(s, v, patient_id, language, now)
         )
 
     @strawberry.mutation(description="Give a CAREGIVER account access to the patient.")

@@ -26,7 +26,13 @@ from prescripcare.ids import parse_uuid
 from prescripcare.patients.access import visible_patients
 from prescripcare.patients.models import CaregiverLink, CareTeamMember, Patient, ReminderChannel
 from prescripcare.reminders.consent import record_changes
-from prescripcare.validation import clean_email, clean_name, clean_phone, clean_timezone
+from prescripcare.validation import (
+    clean_email,
+    clean_language,
+    clean_name,
+    clean_phone,
+    clean_timezone,
+)
 
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
@@ -56,6 +62,7 @@ class NewPatient:
     email: str | None = None
     reminder_channels: list[ReminderChannel] = field(default_factory=list)
     user_id: uuid.UUID | None = None
+    language: str | None = None
 
 
 @dataclass
@@ -67,6 +74,8 @@ class PatientChanges:
     email: str | _Keep | None = KEEP
     reminder_channels: list[ReminderChannel] | _Keep | None = KEEP
     quiet_hours: QuietHours | _Keep | None = KEEP
+    # None: back to the deployment's default language.
+    language: str | _Keep | None = KEEP
 
 
 def check_birth_date(value: date, today: date, problems: Problems, where: str) -> None:
@@ -103,6 +112,9 @@ def build_patient(data: NewPatient, now: datetime, problems: Problems, prefix: s
     tz = clean_timezone(data.timezone, problems, f"{prefix}.timezone")
     phone = clean_phone(data.phone, problems, f"{prefix}.phone") if data.phone else None
     email = clean_email(data.email, problems, f"{prefix}.email") if data.email else None
+    language = (
+        clean_language(data.language, problems, f"{prefix}.language") if data.language else None
+    )
     if data.date_of_birth is not None:
         check_birth_date(data.date_of_birth, now.date(), problems, f"{prefix}.dateOfBirth")
     patient = Patient(
@@ -113,6 +125,7 @@ def build_patient(data: NewPatient, now: datetime, problems: Problems, prefix: s
         phone=phone,
         email=email,
         reminder_channels=_dedupe(data.reminder_channels),
+        language=language,
         created_at=now,
         updated_at=now,
     )
@@ -223,6 +236,12 @@ def _apply_changes(
         patient.email = (
             clean_email(changes.email, problems, "input.email") if changes.email else None
         )
+    if not isinstance(changes.language, _Keep):
+        patient.language = (
+            clean_language(changes.language, problems, "input.language")
+            if changes.language
+            else None
+        )
     if not isinstance(changes.reminder_channels, _Keep):
         patient.reminder_channels = _dedupe(changes.reminder_channels or [])
     if not isinstance(changes.quiet_hours, _Keep):
@@ -264,6 +283,26 @@ async def update_patient(
         # doses are recreated in the new zone; history keeps its instants.
         await regenerate_for_patient(session, patient, now, horizon)
     # Last, so the audit chain's lock is held only until the commit.
+    await record(
+        session, viewer, AuditAction.PATIENT_UPDATED, "Patient", patient.id, patient.id, now
+    )
+    return patient
+
+
+async def set_language(
+    session: AsyncSession, viewer: Viewer, patient_id: str, language: str | None, now: datetime
+) -> Patient:
+    """The one patient setting a caregiver may change too: the language the
+    patient reads (caregivers often set up a relative's phone). None goes
+    back to the deployment's default."""
+    viewer.require_role(Role.PATIENT, Role.CAREGIVER, Role.CLINICIAN, Role.ADMIN)
+    patient = await _require_patient(session, viewer, patient_id, "patientId")
+    problems = Problems()
+    cleaned = clean_language(language, problems, "language") if language else None
+    problems.raise_if_any()
+    patient.language = cleaned
+    patient.updated_at = now
+    await session.flush()
     await record(
         session, viewer, AuditAction.PATIENT_UPDATED, "Patient", patient.id, patient.id, now
     )

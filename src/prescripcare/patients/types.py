@@ -29,6 +29,14 @@ class QuietHours:
     end: time
 
 
+def check_dose_window(start: datetime, end: datetime) -> None:
+    """`doses(from, to)`'s rule, shared with its execution plan."""
+    if end <= start:
+        raise bad_input("to", "`to` must be after `from`.")
+    if end - start > timedelta(days=MAX_DOSE_WINDOW_DAYS):
+        raise bad_input("to", f"A dose window is at most {MAX_DOSE_WINDOW_DAYS} days.")
+
+
 @strawberry.type(name="Patient")
 class PatientType:
     id: strawberry.ID
@@ -62,6 +70,13 @@ class PatientType:
             _model=patient,
         )
 
+    @strawberry.field(
+        description="BCP 47 tag of the language the patient's messages and reports are "
+        "written in (the deployment's default until someone chooses)."
+    )
+    def language(self, info: Info) -> str:
+        return self._model.language or info.context.resources.settings.default_language
+
     @strawberry.field(description="Caregivers linked to this patient.")
     async def caregivers(self, info: Info) -> list[UserType]:
         users = await info.context.loaders.caregivers_by_patient_id.load(self._model.id)
@@ -72,7 +87,10 @@ class PatientType:
         users = await info.context.loaders.care_team_by_patient_id.load(self._model.id)
         return [UserType.from_model(u) for u in users]
 
-    @strawberry.field(description="Newest first; all statuses when `status` is not given.")
+    @strawberry.field(
+        description="Newest first: latest start date first, and of those the latest "
+        "entered first; all statuses when `status` is not given."
+    )
     async def prescriptions(
         self,
         info: Info,
@@ -97,10 +115,7 @@ class PatientType:
         from_: Annotated[datetime, strawberry.argument(name="from")],
         to: datetime,
     ) -> list[DoseType]:
-        if to <= from_:
-            raise bad_input("to", "`to` must be after `from`.")
-        if to - from_ > timedelta(days=MAX_DOSE_WINDOW_DAYS):
-            raise bad_input("to", f"A dose window is at most {MAX_DOSE_WINDOW_DAYS} days.")
+        check_dose_window(from_, to)
         found = await info.context.loaders.doses_by_patient_window.load((self._model.id, from_, to))
         return [DoseType.from_model(d) for d in found]
 
@@ -177,6 +192,10 @@ class CreatePatientInput:
     reminder_channels: list[ReminderChannelEnum] | None = strawberry.field(  # type: ignore[valid-type]
         default=None, description="Default: none until the patient consents to a channel."
     )
+    language: str | None = strawberry.field(
+        default=None,
+        description="BCP 47 tag (en, es, fr, de, pt-BR...); default: the deployment's.",
+    )
 
 
 @strawberry.input(
@@ -190,6 +209,10 @@ class UpdatePatientInput:
     email: str | None = strawberry.UNSET
     reminder_channels: list[ReminderChannelEnum] | None = strawberry.UNSET  # type: ignore[valid-type]
     quiet_hours: QuietHoursInput | None = strawberry.UNSET
+    language: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="BCP 47 tag; null goes back to the deployment's default.",
+    )
 
 
 @strawberry.type

@@ -43,7 +43,13 @@ class PrescriptionsByPatientLoader(SessionLoader[PatientStatusKey, list[Prescrip
                 select(Prescription)
                 .join(Patient, col(Patient.id) == col(Prescription.patient_id))
                 .where(col(Prescription.patient_id).in_(patient_ids), visible_patients(self.viewer))
-                .order_by(col(Prescription.start_date).desc(), col(Prescription.created_at))
+                .order_by(
+                    # Newest first: by start date, then the latest entered
+                    # (the id only makes equal instants deterministic).
+                    col(Prescription.start_date).desc(),
+                    col(Prescription.created_at).desc(),
+                    col(Prescription.id).desc(),
+                )
             )
         )
         by_patient = dict(

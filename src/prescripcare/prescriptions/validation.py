@@ -24,10 +24,10 @@ class ScheduleData:
 
 def check_schedule(data: ScheduleData, problems: Problems, where: str) -> Schedule:
     times = data.times_of_day
-    if times is not None:
-        if not times:
-            problems.invalid(f"{where}.timesOfDay", "Give at least one time of day.")
-        elif len(set(times)) != len(times):
+    # An empty list is what a form's empty multi-select sends: with asNeeded
+    # it means no fixed times; without, the rule below asks for times.
+    if times:
+        if len(set(times)) != len(times):
             problems.invalid(f"{where}.timesOfDay", "A time of day appears twice.")
         elif len(times) > MAX_TIMES_PER_DAY:
             problems.invalid(f"{where}.timesOfDay", f"At most {MAX_TIMES_PER_DAY} times a day.")

@@ -62,6 +62,15 @@ def patient_resource(row: Row) -> Resource:
         resource["telecom"] = telecom
     if isinstance(row.get("date_of_birth"), date):
         resource["birthDate"] = row["date_of_birth"].isoformat()
+    if row.get("language"):
+        # The language the patient chose (null: the deployment's default,
+        # not a choice of theirs, so not exported as one).
+        resource["communication"] = [
+            {
+                "language": {"coding": [{"system": "urn:ietf:bcp:47", "code": row["language"]}]},
+                "preferred": True,
+            }
+        ]
     return resource
 
 

@@ -84,6 +84,13 @@ async def publish(redis: Redis, keys: RedisKeys, events: list[Event]) -> None:
         await pipe.execute()
 
 
+def position_at(unix_ms: int) -> str:
+    """The stream position just before `unix_ms`: reading after it gives
+    every event appended from that instant on (entry ids are the Redis
+    server's clock in ms, so hosts are assumed NTP-synchronised)."""
+    return f"{unix_ms - 1}-{2**64 - 1}"
+
+
 def valid_event_id(value: str) -> bool:
     head, _, tail = value.partition("-")
     return head.isdigit() and tail.isdigit() and len(value) <= 40

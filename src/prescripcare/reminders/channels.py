@@ -31,6 +31,8 @@ class Message:
     channel: str
     address: str | None
     text: str
+    # An e-mail's subject line, in the same language as the text.
+    subject: str = "PrescripCare"
 
 
 class Channel(Protocol):

@@ -6,14 +6,20 @@ servers that answer as the providers do."""
 from __future__ import annotations
 
 import asyncio
+import base64
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from python_http_client import exceptions as http_errors
 from sendgrid import SendGridAPIClient
-from sendgrid.helpers.mail import Mail
+from sendgrid.helpers.mail import Attachment, Disposition, FileContent, FileName, FileType, Mail
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
 from prescripcare.reminders.channels import Message, PermanentSendError, TransientSendError
+
+if TYPE_CHECKING:
+    from prescripcare.auth.mail import MailAttachment
 
 # Twilio error codes that no retry can fix: an invalid or unreachable number,
 # a recipient who replied STOP, a number that cannot receive SMS.
@@ -71,15 +77,26 @@ class SendGridEmailChannel:
     def _send(self, message: Message) -> str:
         if not message.address:
             raise PermanentSendError("the patient has no e-mail address")
-        return self._deliver(message.address, "Time for your medicines", message.text)
+        return self._deliver(message.address, message.subject, message.text)
 
-    def _deliver(self, address: str, subject: str, text: str) -> str:
+    def _deliver(
+        self, address: str, subject: str, text: str, attachments: Sequence[MailAttachment] = ()
+    ) -> str:
         mail = Mail(
             from_email=self.from_email,
             to_emails=address,
             subject=subject,
             plain_text_content=text,
         )
+        for file in attachments:
+            mail.add_attachment(
+                Attachment(
+                    FileContent(base64.b64encode(file.content).decode()),
+                    FileName(file.filename),
+                    FileType(file.content_type),
+                    Disposition("attachment"),
+                )
+            )
         try:
             response = self.client.send(mail)
         except http_errors.TooManyRequestsError as error:
@@ -97,6 +114,9 @@ class SendGridEmailChannel:
     async def send(self, message: Message) -> str:
         return await asyncio.to_thread(self._send, message)
 
-    async def send_mail(self, address: str, subject: str, text: str) -> str:
-        """Any other e-mail of the service (a password reset), same errors."""
-        return await asyncio.to_thread(self._deliver, address, subject, text)
+    async def send_mail(
+        self, address: str, subject: str, text: str, attachments: Sequence[MailAttachment] = ()
+    ) -> str:
+        """Any other e-mail of the service (a password reset, a shared
+        report), same errors."""
+        return await asyncio.to_thread(self._deliver, address, subject, text, attachments)

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from prescripcare.db import SessionFactory, transaction
 from prescripcare.doses.schedule import local_instant
 from prescripcare.encryption.columns import EncryptedText
+from prescripcare.i18n.translator import speak
 from prescripcare.observability.metrics import NOTIFICATIONS, REMINDER_LATENESS
 from prescripcare.realtime.events import Event, EventKind
 from prescripcare.reminders.channels import (
@@ -36,6 +37,7 @@ from prescripcare.reminders.channels import (
     TransientSendError,
 )
 from prescripcare.reminders.models import Reminder, ReminderKind, ReminderState
+from prescripcare.reminders.texts import reminder_text
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class RetryPolicy:
     lease: timedelta = timedelta(minutes=2)
     # Whether medication reminders may name the drug (off: PHI on lock screens).
     drug_names: bool = False
+    # The language of patients who chose none (DEFAULT_LANGUAGE).
+    language: str = "en"
 
     def backoff(self, attempts: int) -> timedelta:
         """Exponential with jitter: about base * 2^(n-1), at most cap."""
@@ -107,8 +111,8 @@ RETURNING id
 
 _DETAILS = text("""
 SELECT r.id, r.kind, r.channel, r.attempts, r.due_at, r.patient_id, r.dose_id,
-       d.status AS dose_status, p.phone, p.email AS patient_email, u.email AS user_email,
-       p.timezone,
+       d.status AS dose_status, d.scheduled_at, p.phone, p.email AS patient_email,
+       u.email AS user_email, p.timezone, p.language,
        c.name AS drug_name
 FROM reminders r
 JOIN patients p ON p.id = r.patient_id
@@ -141,24 +145,6 @@ async def queue_due(
         _QUEUE, {"now": now, "oldest": now - grace, "channels": channels}
     )
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-def reminder_text(
-    kind: str, due_at: datetime, timezone: str, deep_link: str, drug_name: str | None = None
-) -> str:
-    """No name, no drug, no diagnosis by default: a lock screen can be read by
-    anyone. A deployment may allow the drug's name (REMINDER_TEXT_DRUG_NAMES)."""
-    local = due_at.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
-    if drug_name and kind == ReminderKind.MEDICATION.value:
-        return f"PrescripCare: it is time for your {local} {drug_name}. Open {deep_link}"
-    if kind == ReminderKind.REFILL.value:
-        return f"PrescripCare: it is time to refill one of your medicines. Open {deep_link}"
-    if kind == ReminderKind.CAREGIVER.value:
-        return (
-            f"PrescripCare: a {local} dose of someone you care for was not recorded. "
-            f"Open {deep_link}"
-        )
-    return f"PrescripCare: it is time for your {local} medicines. Open {deep_link}"
 
 
 def _in_quiet_hours(local: time, start: time | None, end: time | None) -> bool:
@@ -341,14 +327,24 @@ async def _send_one(
     if channel is None:
         return {**done, "status": ReminderState.FAILED.value, "error": unconfigured(r.channel)}
     address = {"SMS": r.phone, "EMAIL": r.user_email or r.patient_email}.get(r.channel)
+    # A caregiver reads the patient's language too: the family that cares
+    # for a patient most often shares it (docs/languages.md).
+    text = reminder_text(
+        r.kind,
+        r.due_at,
+        r.scheduled_at,
+        r.timezone,
+        speak(r.language or policy.language, r.timezone),
+        deep_link,
+        r.drug_name if policy.drug_names else None,
+    )
     message = Message(
         reminder_id=r.id,
         patient_id=r.patient_id,
         channel=r.channel,
         address=address,
-        text=reminder_text(
-            r.kind, r.due_at, r.timezone, deep_link, r.drug_name if policy.drug_names else None
-        ),
+        text=text.body,
+        subject=text.subject,
     )
     try:
         provider_id = await channel.send(message)

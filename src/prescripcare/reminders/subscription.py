@@ -25,7 +25,7 @@ from prescripcare.ids import parse_uuid
 from prescripcare.observability.metrics import ACTIVE_SUBSCRIPTIONS
 from prescripcare.patients.access import visible_patients
 from prescripcare.patients.models import Patient, ReminderChannel
-from prescripcare.realtime.events import Event, EventKind, valid_event_id
+from prescripcare.realtime.events import Event, EventKind, position_at, valid_event_id
 
 ReminderEventKindEnum = strawberry.enum(EventKind, name="ReminderEventKind")
 # How long a live read waits before the subscription looks at the clock.
@@ -131,7 +131,13 @@ class ReminderSubscription:
         res = ctx.resources
         ACTIVE_SUBSCRIPTIONS.inc()
         try:
-            async for event in res.events.follow(after, POLL):
+            # Without `after`, events from when the subscription arrived: an
+            # action the client takes right after subscribing is seen even
+            # when the session and visibility checks take a while.
+            start: str | None = after
+            if start is None and ctx.received_ms is not None:
+                start = position_at(ctx.received_ms)
+            async for event in res.events.follow(start, POLL):
                 if event is None or (only is not None and event.patient_id != only):
                     continue
                 if not await visible.allows(event.patient_id):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlmodel import col
 from starlette.requests import Request
 from starlette.responses import Response
@@ -19,7 +19,8 @@ from prescripcare.db import transaction
 from prescripcare.patients.models import Patient, ReminderChannel
 from prescripcare.realtime.events import Event, EventKind, publish
 from prescripcare.reminders.consent import record_changes
-from prescripcare.reminders.models import Reminder, ReminderState
+from prescripcare.reminders.delivery import record_receipt
+from prescripcare.reminders.models import ReminderState
 from prescripcare.reminders.service import count_undelivered
 from prescripcare.resources import Resources
 
@@ -49,55 +50,32 @@ async def twilio_status(request: Request) -> Response:
     if form is None:
         return Response("forbidden", status_code=403)
     resources: Resources = request.app.state.resources
-    status = form.get("MessageStatus", "")
-    new_state = {
-        "delivered": ReminderState.DELIVERED,
-        "undelivered": ReminderState.FAILED,
-        "failed": ReminderState.FAILED,
-    }.get(status)
-    if new_state is None or not form.get("MessageSid"):
-        return Response(status_code=204)
     now = resources.clock.now()
     async with transaction(resources.sessions) as session:
-        changed = (
-            await session.execute(
-                update(Reminder)
-                .where(
-                    col(Reminder.provider_message_id) == form["MessageSid"],
-                    col(Reminder.status).in_(
-                        [ReminderState.SENT.value, ReminderState.DELIVERED.value]
-                    ),
-                )
-                .values(
-                    status=new_state.value,
-                    updated_at=now,
-                    last_error=form.get("ErrorCode") or None,
-                )
-                .returning(
-                    col(Reminder.kind),
-                    col(Reminder.channel),
-                    col(Reminder.patient_id),
-                    col(Reminder.dose_id),
-                )
-            )
-        ).all()
-    if new_state is ReminderState.FAILED:
+        receipt = await record_receipt(
+            session,
+            form.get("MessageSid", ""),
+            form.get("MessageStatus", ""),
+            form.get("ErrorCode"),
+            now,
+        )
+    if receipt.state is ReminderState.FAILED:
         # Counted once: Twilio repeats a callback it got no answer to, and the
-        # row is FAILED by then, so the UPDATE above matches nothing.
-        for kind, channel, _, _ in changed:
-            count_undelivered(channel, kind)
+        # row is FAILED by then, so the receipt changes nothing.
+        for changed in receipt.changed:
+            count_undelivered(changed.channel, changed.kind)
         await publish(
             resources.redis,
             resources.keys,
             [
                 Event(
-                    patient_id=patient_id,
+                    patient_id=changed.patient_id,
                     kind=EventKind.REMINDER_FAILED,
                     at=now,
-                    channel=channel,
-                    dose_id=dose_id,
+                    channel=changed.channel,
+                    dose_id=changed.dose_id,
                 )
-                for _, channel, patient_id, dose_id in changed
+                for changed in receipt.changed
             ],
         )
     return Response(status_code=204)
