@@ -1,0 +1,65 @@
+"""Every demo patient's adherence report renders, in the patient's language,
+with the figures the API gives for the same window."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from prescripcare.clock import SettableClock
+from prescripcare.demo import CLINICIAN, seed_demo
+from prescripcare.drugs.seed import SeedReport
+from prescripcare.i18n.translator import speak
+from prescripcare.resources import Resources
+from tests.conftest import GraphQLClient
+from tests.demo.test_clinic import _token
+from tests.reports.pdf_tools import needs_poppler, pages_of, text_of
+
+PATIENTS = """
+query {
+  patients(first: 20) {
+    edges { node { id name timezone language } }
+  }
+}"""
+FIGURES = """
+query($id: ID!, $from: Date, $to: Date) {
+  patient(id: $id) { adherence(from: $from, to: $to) { doseAdherence onTimeRate pdc } }
+}"""
+
+
+@needs_poppler
+async def test_each_demo_patients_report_renders_with_the_apis_figures(
+    client: httpx.AsyncClient,
+    gql: GraphQLClient,
+    resources: Resources,
+    clock: SettableClock,
+    catalog: SeedReport,
+    tmp_path: Path,
+) -> None:
+    await seed_demo(resources)
+    token = await _token(resources, CLINICIAN.email)
+    listed = await gql.data(PATIENTS, {}, token=token)
+    patients = [edge["node"] for edge in listed["patients"]["edges"]]
+    assert len(patients) == 5
+    for patient in patients:
+        today = clock.now().astimezone(ZoneInfo(patient["timezone"])).date()
+        window = {"from": (today - timedelta(days=89)).isoformat(), "to": today.isoformat()}
+        response = await client.get(
+            f"/reports/patients/{patient['id']}/adherence.pdf",
+            params=window,
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert response.status_code == 200, (patient["name"], response.text)
+        pdf = tmp_path / f"{patient['id']}.pdf"
+        pdf.write_bytes(response.content)
+        assert pages_of(pdf) in (1, 2), patient["name"]
+        text = text_of(pdf)
+        api = (await gql.data(FIGURES, {"id": patient["id"], **window}, token=token))["patient"]
+        figures = api["adherence"]
+        shown = speak(patient["language"] or "en", patient["timezone"])
+        summary = "\n".join(text.splitlines()[:14])
+        for figure in (figures["doseAdherence"], figures["pdc"]):
+            assert shown.percent(figure) in summary, (patient["name"], figure, summary)
