@@ -30,6 +30,13 @@ class ErrorCode(StrEnum):
     TWO_FACTOR_REQUIRED = "TWO_FACTOR_REQUIRED"
 
 
+class WarningCode(StrEnum):
+    """Codes of warnings a mutation answers alongside its result (it still
+    happened): `PrescribePayload.warnings`."""
+
+    DUPLICATE_THERAPY = "DUPLICATE_THERAPY"
+
+
 # What each payload code means, for the schema's description of
 # `UserError.code` and docs/errors.md (a test keeps the three in step).
 ERROR_MEANINGS: dict[ErrorCode, str] = {

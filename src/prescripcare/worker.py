@@ -74,7 +74,7 @@ def enabled_channels(
             if settings.public_base_url
             else None
         )
-        channels["SMS"] = TwilioSmsChannel(
+        channels[ReminderChannel.SMS] = TwilioSmsChannel(
             settings.twilio_account_sid,
             settings.twilio_auth_token.get_secret_value(),
             settings.twilio_from_number,
@@ -82,7 +82,7 @@ def enabled_channels(
             callback,
         )
     if settings.sendgrid_api_key and settings.sendgrid_from_email:
-        channels["EMAIL"] = SendGridEmailChannel(
+        channels[ReminderChannel.EMAIL] = SendGridEmailChannel(
             settings.sendgrid_api_key.get_secret_value(),
             settings.sendgrid_from_email,
             settings.sendgrid_api_url,
@@ -95,7 +95,7 @@ def enabled_channels(
                 "(FCM_PROJECT_ID is set, so push needs the service account's key file)"
             )
         devices = DeviceDirectory(sessions)
-        channels["PUSH"] = FcmPushChannel(
+        channels[ReminderChannel.PUSH] = FcmPushChannel(
             settings.fcm_project_id,
             settings.fcm_service_account_file,
             devices.tokens_for,

@@ -25,6 +25,7 @@ from prescripcare.errors import (
     Problem,
     Problems,
     UserFacingError,
+    WarningCode,
     not_found,
 )
 from prescripcare.ids import parse_uuid
@@ -68,8 +69,8 @@ class NewPrescription:
 
 
 @dataclass
-class Warning:
-    code: str
+class PrescribingWarning:
+    code: WarningCode
     message: str
 
 
@@ -77,7 +78,7 @@ class Warning:
 class PrescribeOutcome:
     prescription: Prescription | None = None
     findings: list[Finding] = field(default_factory=list)
-    warnings: list[Warning] = field(default_factory=list)
+    warnings: list[PrescribingWarning] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -121,7 +122,9 @@ def _gate(findings: list[Finding], data: NewPrescription) -> list[Problem]:
     return []
 
 
-async def _duplicates(loaders: InteractionLoaders, rxcui: str, current: list[str]) -> list[Warning]:
+async def _duplicates(
+    loaders: InteractionLoaders, rxcui: str, current: list[str]
+) -> list[PrescribingWarning]:
     new = {c.rxcui: c.name for c in await loaders.ingredients.load(rxcui)}
     warnings = []
     for other in current:
@@ -130,8 +133,8 @@ async def _duplicates(loaders: InteractionLoaders, rxcui: str, current: list[str
         )
         if shared:
             warnings.append(
-                Warning(
-                    "DUPLICATE_THERAPY",
+                PrescribingWarning(
+                    WarningCode.DUPLICATE_THERAPY,
                     f"The patient already takes {', '.join(shared)} in an active prescription.",
                 )
             )

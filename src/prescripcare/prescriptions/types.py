@@ -12,6 +12,7 @@ from prescripcare.adherence.loaders import PatientFill
 from prescripcare.adherence.types import AdherenceType, adherence_over, window_or_error
 from prescripcare.doses.types import DoseType
 from prescripcare.drugs.types import DrugType, Interaction
+from prescripcare.errors import WarningCode
 from prescripcare.graphql.errors import UserError
 from prescripcare.graphql.info import Info
 from prescripcare.prescriptions.models import Fill, Prescription, PrescriptionStatus
@@ -167,7 +168,7 @@ class PrescriptionType:
 
 @strawberry.type
 class PrescriptionWarning:
-    code: str = strawberry.field(description="DUPLICATE_THERAPY")
+    code: str = strawberry.field(description=", ".join(WarningCode))
     message: str
 
 

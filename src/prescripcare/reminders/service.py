@@ -25,10 +25,12 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from prescripcare.db import SessionFactory, transaction
+from prescripcare.doses.models import DoseStatus
 from prescripcare.doses.schedule import local_instant
 from prescripcare.encryption.columns import EncryptedText
 from prescripcare.i18n.translator import speak
 from prescripcare.observability.metrics import NOTIFICATIONS, REMINDER_LATENESS
+from prescripcare.patients.models import ReminderChannel
 from prescripcare.realtime.events import Event, EventKind
 from prescripcare.reminders.channels import (
     Channel,
@@ -178,7 +180,7 @@ async def queue_caregiver_alerts(
             "kind": ReminderKind.CAREGIVER.value,
             "dose_id": row.dose_id,
             "patient_id": row.patient_id,
-            "channel": "EMAIL",
+            "channel": ReminderChannel.EMAIL.value,
             "recipient": str(row.caregiver_id),
             "due_at": row.scheduled_at,
             "status": ReminderState.QUEUED.value,
@@ -321,12 +323,15 @@ async def _send_one(
     # A dose recorded since the decision needs no reminder (a caregiver alert
     # is about a dose already missed, so it always goes).
     medication = r.kind == ReminderKind.MEDICATION.value
-    if medication and r.dose_status is not None and r.dose_status != "SCHEDULED":
+    if medication and r.dose_status is not None and r.dose_status != DoseStatus.SCHEDULED:
         return {**done, "status": ReminderState.CANCELLED.value}
     channel = channels.get(r.channel)
     if channel is None:
         return {**done, "status": ReminderState.FAILED.value, "error": unconfigured(r.channel)}
-    address = {"SMS": r.phone, "EMAIL": r.user_email or r.patient_email}.get(r.channel)
+    address = {
+        ReminderChannel.SMS: r.phone,
+        ReminderChannel.EMAIL: r.user_email or r.patient_email,
+    }.get(r.channel)
     # A caregiver reads the patient's language too: the family that cares
     # for a patient most often shares it (docs/languages.md).
     text = reminder_text(
