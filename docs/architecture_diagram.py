@@ -70,7 +70,7 @@ WORKER = {
     "jobs": (
         [
             "extend_dose_horizons  (doses/materialize.py)",
-            "mark_missed_doses  (materialize.mark_missed)",
+            "mark_missed_doses  (doses/missed.py)",
             "send_due_reminders  (reminders/service.py)",
             "refresh_search_priors  (drugs/search/priors.py)",
         ],

@@ -19,7 +19,8 @@ from arq.worker import Worker
 
 from prescripcare.clock import Clock
 from prescripcare.db import SessionFactory, transaction
-from prescripcare.doses.materialize import extend_horizons, mark_missed
+from prescripcare.doses.materialize import extend_horizons
+from prescripcare.doses.missed import mark_missed
 from prescripcare.drugs.search.priors import refresh_priors
 from prescripcare.observability.endpoint import refresh_scraped_gauges, serve_metrics_port
 from prescripcare.observability.errors import init_sentry

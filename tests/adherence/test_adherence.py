@@ -11,7 +11,7 @@ from sqlalchemy import delete
 
 from prescripcare.clock import SettableClock
 from prescripcare.db import transaction
-from prescripcare.doses.materialize import mark_missed
+from prescripcare.doses.missed import mark_missed
 from prescripcare.drugs.catalog import Origin, upsert
 from prescripcare.drugs.models import DrugConcept, DrugIngredient
 from prescripcare.prescriptions.models import Prescription

@@ -8,7 +8,7 @@ from typing import Any
 
 from prescripcare.clock import SettableClock
 from prescripcare.db import transaction
-from prescripcare.doses.materialize import mark_missed
+from prescripcare.doses.missed import mark_missed
 from prescripcare.resources import Resources
 from tests.conftest import GraphQLClient, StatementCounter
 from tests.factories import Account, patient

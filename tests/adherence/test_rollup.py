@@ -36,7 +36,8 @@ from prescripcare.adherence.models import LATENESS_CAP_MINUTES, DoseDay
 from prescripcare.adherence.rollup import day_counts_from_rollup
 from prescripcare.auth.viewer import Viewer
 from prescripcare.db import create_engine, create_session_factory, transaction
-from prescripcare.doses.materialize import drop_future, mark_missed
+from prescripcare.doses.materialize import drop_future
+from prescripcare.doses.missed import mark_missed
 from prescripcare.doses.models import Dose, DoseStatus
 from prescripcare.drugs.seed import SeedReport
 from prescripcare.patients.models import Patient

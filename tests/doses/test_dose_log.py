@@ -11,7 +11,7 @@ from sqlalchemy import select
 from prescripcare.auth.models import Role
 from prescripcare.clock import SettableClock
 from prescripcare.db import transaction
-from prescripcare.doses.materialize import mark_missed
+from prescripcare.doses.missed import mark_missed
 from prescripcare.doses.models import DoseRecord
 from prescripcare.resources import Resources
 from tests.conftest import GraphQLClient

@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 
 from prescripcare.clock import SettableClock
 from prescripcare.db import transaction
-from prescripcare.doses.materialize import extend_horizons, mark_missed, materialize
+from prescripcare.doses.materialize import extend_horizons, materialize
+from prescripcare.doses.missed import mark_missed
 from prescripcare.doses.models import Dose
 from prescripcare.drugs.seed import SeedReport
 from prescripcare.prescriptions.models import Prescription

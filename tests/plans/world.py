@@ -16,7 +16,8 @@ from sqlmodel import col
 from prescripcare.auth.models import Role
 from prescripcare.clock import SettableClock
 from prescripcare.db import transaction
-from prescripcare.doses.materialize import extend_horizons, mark_missed
+from prescripcare.doses.materialize import extend_horizons
+from prescripcare.doses.missed import mark_missed
 from prescripcare.doses.models import Dose
 from prescripcare.reminders.models import Reminder, ReminderKind
 from prescripcare.resources import Resources

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from prescripcare.auth.models import Role
 from prescripcare.clock import SettableClock
 from prescripcare.db import transaction
-from prescripcare.doses.materialize import mark_missed
+from prescripcare.doses.missed import mark_missed
 from prescripcare.patients.models import Patient
 from prescripcare.realtime.events import stream_key
 from prescripcare.reminders.channels import ConsoleChannel

@@ -34,7 +34,8 @@ from prescripcare.db import SessionFactory
 from prescripcare.demo.behaviour import Act, choose, generator, receipt
 from prescripcare.demo.cast import HISTORY_DAYS, DemoPatient, Regimen
 from prescripcare.doses import service as doses
-from prescripcare.doses.materialize import extend_horizons, mark_missed
+from prescripcare.doses.materialize import extend_horizons
+from prescripcare.doses.missed import mark_missed
 from prescripcare.doses.models import Dose, DoseStatus
 from prescripcare.reminders.channels import Channel, Message
 from prescripcare.reminders.delivery import record_receipt

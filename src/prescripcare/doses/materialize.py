@@ -147,21 +147,3 @@ async def extend_horizons(session: AsyncSession, now: datetime, horizon: timedel
             continue
         created += await materialize(session, prescription, timezone, now, horizon)
     return created
-
-
-async def mark_missed(
-    session: AsyncSession, now: datetime, grace: timedelta
-) -> list[tuple[uuid.UUID, uuid.UUID]]:
-    """Doses not recorded within the grace period after max(scheduled time,
-    snooze end) become MISSED; answers their (dose id, patient id)."""
-    result = await session.execute(
-        update(Dose)
-        .where(
-            col(Dose.status) == DoseStatus.SCHEDULED.value,
-            col(Dose.scheduled_at) < now - grace,
-            (col(Dose.snoozed_until).is_(None)) | (col(Dose.snoozed_until) < now - grace),
-        )
-        .values(status=DoseStatus.MISSED.value)
-        .returning(col(Dose.id), col(Dose.patient_id))
-    )
-    return [(row[0], row[1]) for row in result]

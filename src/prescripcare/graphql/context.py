@@ -18,6 +18,7 @@ from prescripcare.adherence.loaders import (
     FillsByPatientLoader,
 )
 from prescripcare.audit.reads import ReadLog
+from prescripcare.auth.bearer import bearer_token
 from prescripcare.auth.loaders import UserByIdLoader
 from prescripcare.auth.viewer import Viewer, viewer_from_token
 from prescripcare.db import SessionFactory, reading, transaction
@@ -148,15 +149,6 @@ class Context:
 
 
 INVALID_TOKEN = "The access token is invalid or expired; refresh it or log in again."
-
-
-def bearer_token(authorization: str | None) -> str | None:
-    if not authorization:
-        return None
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
 
 
 async def authenticate(resources: Resources, token: str) -> Viewer | None:

@@ -35,12 +35,13 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
 from strawberry.utils.aio import aclosing
 
+from prescripcare.auth.bearer import bearer_token
 from prescripcare.auth.viewer import Viewer
 from prescripcare.errors import TopLevelCode
 from prescripcare.graphql import idempotency
 from prescripcare.graphql.admission import Admission
 from prescripcare.graphql.admission import Operation as Sent
-from prescripcare.graphql.context import Context, authenticate, bearer_token, context_for
+from prescripcare.graphql.context import Context, authenticate, context_for
 from prescripcare.graphql.idempotency import IdempotencyStore, Stored
 from prescripcare.graphql.presenter import present
 from prescripcare.graphql.trusted import Refusal

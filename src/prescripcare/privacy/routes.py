@@ -10,10 +10,10 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from prescripcare.auth.bearer import bearer_token
 from prescripcare.auth.viewer import viewer_from_token
 from prescripcare.db import transaction
 from prescripcare.errors import AccessDenied, UserFacingError
-from prescripcare.graphql.context import bearer_token
 from prescripcare.privacy.export import load_record
 from prescripcare.privacy.fhir import patient_bundle
 from prescripcare.resources import Resources

@@ -16,10 +16,11 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from prescripcare.auth.bearer import bearer_token
 from prescripcare.auth.viewer import Viewer, load_viewer, viewer_from_token
 from prescripcare.db import reading, transaction
 from prescripcare.errors import ErrorCode, UserFacingError
-from prescripcare.graphql.context import Loaders, bearer_token
+from prescripcare.graphql.context import Loaders
 from prescripcare.reports.links import InvalidLink, LinkCodec
 from prescripcare.reports.service import (
     PDF,
