@@ -76,6 +76,10 @@ async def _prepare(server_url: str, patients: int, reseed: bool) -> None:
                 await conn.close()
         # Doses are relative to the day of seeding: a day later "now" has moved.
         if seeded and datetime.now(UTC) - seeded["seeded_at"] < timedelta(hours=12):
+            # A reused clinic still gets the code's migrations (they back-fill).
+            engine = create_engine(_settings(_url(server_url, DATABASE)))
+            await upgrade(engine)
+            await engine.dispose()
             return
         await admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
         await admin.execute(f'CREATE DATABASE "{DATABASE}"')
