@@ -1,8 +1,16 @@
 """Every demo patient's adherence report renders, in the patient's language,
-with the figures the API gives for the same window."""
+with the figures the API gives for the same window.
+
+Asked to, it also writes the sample pages in docs/ from the demo clinic:
+
+    SAMPLE_REPORT_DIR=docs/images .venv/bin/pytest tests/demo/test_reports.py
+
+Maria Lopez's report (Spanish) and Arjun Mehta's (English), first pages,
+rendered by pdftoppm."""
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,7 +24,10 @@ from prescripcare.i18n.translator import speak
 from prescripcare.resources import Resources
 from tests.conftest import GraphQLClient
 from tests.demo.test_clinic import _token
-from tests.reports.pdf_tools import needs_poppler, pages_of, text_of
+from tests.reports.pdf_tools import needs_poppler, pages_of, render_pages, text_of
+
+SAMPLES = {"Maria Lopez": "es", "Arjun Mehta": "en"}
+TARGET = os.environ.get("SAMPLE_REPORT_DIR")
 
 PATIENTS = """
 query {
@@ -63,3 +74,8 @@ async def test_each_demo_patients_report_renders_with_the_apis_figures(
         summary = "\n".join(text.splitlines()[:14])
         for figure in (figures["doseAdherence"], figures["pdc"]):
             assert shown.percent(figure) in summary, (patient["name"], figure, summary)
+        if TARGET and patient["name"] in SAMPLES:
+            pages = tmp_path / patient["id"]
+            pages.mkdir()
+            first = render_pages(pdf, pages, dpi=110)[0]
+            first.replace(Path(TARGET) / f"sample-adherence-report-{SAMPLES[patient['name']]}.png")
