@@ -71,7 +71,9 @@ async def build_world(
     own = viewers["PATIENT"]
     assert own.patient_id is not None
     ids = [str(own.patient_id)]
-    await _ok(gql, ADD_TEAM, {"patientId": ids[0], "email": lead.email}, own.now_token)
+    # Care-team changes are staff-only (issue 19): the admin adds the lead.
+    admin = viewers["ADMIN"]
+    await _ok(gql, ADD_TEAM, {"patientId": ids[0], "email": lead.email}, admin.now_token)
     for n in range(4):
         creator = lead if n < 3 else other
         ids.append(

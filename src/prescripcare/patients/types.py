@@ -75,7 +75,10 @@ class PatientType:
         "written in (the deployment's default until someone chooses)."
     )
     def language(self, info: Info) -> str:
-        return self._model.language or info.context.resources.settings.default_language
+        return self.language_or(info.context.resources.settings.default_language)
+
+    def language_or(self, default: str) -> str:
+        return self._model.language or default
 
     @strawberry.field(description="Caregivers linked to this patient.")
     async def caregivers(self, info: Info) -> list[UserType]:

@@ -53,6 +53,12 @@ def _ids(parents: Sequence[PatientType]) -> list[Any]:
     return [p._model.id for p in parents]
 
 
+@batch("Patient", "language")
+async def language(ctx: Context, parents: Parents, args: Arguments) -> list[str]:
+    default = ctx.resources.settings.default_language
+    return [p.language_or(default) for p in parents]
+
+
 @batch("Patient", "caregivers")
 async def caregivers(ctx: Context, parents: Parents, args: Arguments) -> list[list[UserType]]:
     found = await ctx.loaders.caregivers_by_patient_id.load_many(_ids(parents))
