@@ -80,6 +80,20 @@ def database_url(service_urls: tuple[str, str]) -> Iterator[str]:
     asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+@pytest.fixture
+async def empty_database(service_urls: tuple[str, str]) -> AsyncIterator[str]:
+    """The URL of an empty database of this test's own, dropped after it."""
+    server = make_url(service_urls[0]).set(drivername="postgresql")
+    name = f"prescripcare_empty_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(server.render_as_string(hide_password=False))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield server.set(database=name).render_as_string(hide_password=False)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
 @pytest.fixture(scope="session")
 def settings(database_url: str, service_urls: tuple[str, str]) -> Settings:
     return Settings(

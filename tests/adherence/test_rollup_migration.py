@@ -4,8 +4,6 @@ triggers it installs keep it from then on."""
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import Iterator
 
 import asyncpg
 import pytest
@@ -23,22 +21,9 @@ def _dsn(url: str) -> str:
 
 
 @pytest.fixture
-def empty_database(settings: Settings) -> Iterator[Settings]:
-    """A database of this test's own, on the run's server, dropped after."""
-    name = f"prescripcare_mig_{uuid.uuid4().hex[:12]}"
-    server = settings.require_database_url()
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(_dsn(server))
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    yield settings.model_copy(update={"database_url": url})
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+def empty_settings(settings: Settings, empty_database: str) -> Settings:
+    """The run's settings on a database of this test's own."""
+    return settings.model_copy(update={"database_url": empty_database})
 
 
 HISTORY = """
@@ -67,22 +52,22 @@ VALUES
 
 
 def test_the_migration_back_fills_the_rollup_from_existing_doses(
-    empty_database: Settings,
+    empty_settings: Settings,
 ) -> None:
     async def run() -> list[tuple[object, ...]]:
-        engine = create_engine(empty_database)
+        engine = create_engine(empty_settings)
         await upgrade(engine, BEFORE)
         await engine.dispose()
-        conn = await asyncpg.connect(_dsn(empty_database.require_database_url()))
+        conn = await asyncpg.connect(_dsn(empty_settings.require_database_url()))
         try:
             for statement in HISTORY.split(";\n"):
                 await conn.execute(statement)
         finally:
             await conn.close()
-        engine = create_engine(empty_database)
+        engine = create_engine(empty_settings)
         await upgrade(engine)
         await engine.dispose()
-        conn = await asyncpg.connect(_dsn(empty_database.require_database_url()))
+        conn = await asyncpg.connect(_dsn(empty_settings.require_database_url()))
         try:
             # Kept from here on by the triggers: the pending dose is taken.
             await conn.execute(

@@ -3,29 +3,13 @@
 from __future__ import annotations
 
 import tempfile
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
-import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
 
 from tests import s3server
 from tests.s3server import S3Server
-
-
-@pytest.fixture
-async def empty_database(service_urls: tuple[str, str]) -> AsyncIterator[str]:
-    server = make_url(service_urls[0]).set(drivername="postgresql")
-    name = f"prescripcare_restore_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(server.render_as_string(hide_password=False))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield server.set(database=name).render_as_string(hide_password=False)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 @pytest.fixture(scope="session")
