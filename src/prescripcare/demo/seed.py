@@ -33,6 +33,7 @@ from prescripcare.demo.replay import Member, Replay, Step, Timeline
 from prescripcare.doses.schedule import Schedule, occurrences
 from prescripcare.drugs.loaders import DrugLoaders
 from prescripcare.patients import service as patients
+from prescripcare.prescriptions import fills
 from prescripcare.prescriptions import service as prescriptions
 from prescripcare.prescriptions.validation import ScheduleData
 from prescripcare.resources import Resources
@@ -240,10 +241,10 @@ def _fill(
 ) -> Step:
     async def step() -> None:
         assert regimen.days_supply is not None or regimen.as_needed
-        await prescriptions.record_fill(
+        await fills.record_fill(
             replay.session,
             member.viewer,
-            prescriptions.NewFill(
+            fills.NewFill(
                 prescription_id=str(by_key[regimen.key]),
                 filled_on=replay.timeline.local_day(member.cast, day),
                 days_supply=regimen.days_supply or 30,

@@ -10,7 +10,7 @@ from prescripcare.errors import UserFacingError
 from prescripcare.graphql.errors import from_problem, user_errors
 from prescripcare.graphql.info import Info
 from prescripcare.graphql.mutation import in_transaction
-from prescripcare.prescriptions import service
+from prescripcare.prescriptions import changes, fills, service
 from prescripcare.prescriptions.inputs import (
     PrescribeInput,
     RecordFillInput,
@@ -103,7 +103,7 @@ class PrescriptionMutation:
         viewer = ctx.require_viewer()
         unset = strawberry.UNSET
         dose = input.dose if input.dose is not unset else None
-        changes = service.PrescriptionChanges(
+        wanted = changes.PrescriptionChanges(
             dose_quantity=dose.quantity if dose else None,
             dose_unit=dose.unit if dose else None,
             schedule=input.schedule.to_data() if input.schedule not in (None, unset) else None,
@@ -115,8 +115,8 @@ class PrescriptionMutation:
         )
 
         async def work(session: AsyncSession) -> Prescription:
-            return await service.update_prescription(
-                session, viewer, id, changes, ctx.now(), ctx.resources.settings.dose_horizon
+            return await changes.update_prescription(
+                session, viewer, id, wanted, ctx.now(), ctx.resources.settings.dose_horizon
             )
 
         return _prescription_payload(*await in_transaction(ctx, work))
@@ -129,7 +129,7 @@ class PrescriptionMutation:
         viewer = ctx.require_viewer()
 
         async def work(session: AsyncSession) -> Prescription:
-            return await service.discontinue_prescription(session, viewer, id, reason, ctx.now())
+            return await changes.discontinue_prescription(session, viewer, id, reason, ctx.now())
 
         return _prescription_payload(*await in_transaction(ctx, work))
 
@@ -137,7 +137,7 @@ class PrescriptionMutation:
     async def record_fill(self, info: Info, input: RecordFillInput) -> FillPayload | None:
         ctx = info.context
         viewer = ctx.require_viewer()
-        data = service.NewFill(
+        data = fills.NewFill(
             prescription_id=input.prescription_id,
             filled_on=input.filled_on,
             days_supply=input.days_supply,
@@ -145,7 +145,7 @@ class PrescriptionMutation:
         )
 
         async def work(session: AsyncSession) -> Fill:
-            return await service.record_fill(session, viewer, data, ctx.now())
+            return await fills.record_fill(session, viewer, data, ctx.now())
 
         fill, errors = await in_transaction(ctx, work)
         return FillPayload(fill=FillType.from_model(fill) if fill else None, errors=errors)
