@@ -90,6 +90,13 @@ class Database:
         )
 
 
+def table_names() -> frozenset[str]:
+    """Every table of the schema, and Alembic's: the labels SQL metrics may use."""
+    import prescripcare.models  # noqa: F401 - registers every table
+
+    return frozenset(metadata.tables) | {"alembic_version"}
+
+
 def create_engine(
     settings: Settings, *, database_url: str | None = None, role: str = "primary"
 ) -> AsyncEngine:
@@ -122,7 +129,7 @@ def create_engine(
             "statement_cache_size": settings.db_statement_cache_size,
         },
     )
-    instrument_engine(engine, role, settings.database_pool_max)
+    instrument_engine(engine, role, settings.database_pool_max, table_names())
     # Encrypted columns find their keys through the engine (see encryption.columns).
     attach_keyring(engine, keyring_from_settings(settings))
     return engine

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from prescripcare.app import create_app
 from prescripcare.auth.models import Role
 from prescripcare.auth.types import UserType
-from prescripcare.db import transaction
+from prescripcare.db import table_names, transaction
 from prescripcare.observability.dbmetrics import classify
 from prescripcare.observability.graphqlmetrics import (
     MAX_OPERATION_NAMES,
@@ -133,12 +133,13 @@ async def test_queue_depth_reads_the_arq_queue(
 
 
 def test_sql_labels_are_bounded() -> None:
-    assert classify('SELECT a FROM "patients" WHERE x = $1') == ("SELECT", "patients")
-    assert classify("INSERT INTO reminders (id) VALUES ($1)") == ("INSERT", "reminders")
-    assert classify("UPDATE doses SET status = $1") == ("UPDATE", "doses")
-    assert classify("SELECT 1") == ("SELECT", "other")
-    assert classify("SELECT * FROM secret_attacker_table") == ("SELECT", "other")
-    assert classify("SAVEPOINT sa_1") == ("OTHER", "other")
+    tables = table_names()
+    assert classify('SELECT a FROM "patients" WHERE x = $1', tables) == ("SELECT", "patients")
+    assert classify("INSERT INTO reminders (id) VALUES ($1)", tables) == ("INSERT", "reminders")
+    assert classify("UPDATE doses SET status = $1", tables) == ("UPDATE", "doses")
+    assert classify("SELECT 1", tables) == ("SELECT", "other")
+    assert classify("SELECT * FROM secret_attacker_table", tables) == ("SELECT", "other")
+    assert classify("SAVEPOINT sa_1", tables) == ("OTHER", "other")
 
 
 def test_operation_names_are_capped() -> None:

@@ -22,34 +22,20 @@ _TABLE = re.compile(r"\b(?:FROM|INTO|UPDATE|JOIN)\s+\"?([A-Za-z_][A-Za-z0-9_]*)\
 _START = "prescripcare_query_start"
 
 
-def _known_tables() -> frozenset[str]:
-    from prescripcare.db import metadata
-
-    return frozenset(metadata.tables) | {"alembic_version"}
-
-
-def classify(statement: str) -> tuple[str, str]:
+def classify(statement: str, tables: frozenset[str]) -> tuple[str, str]:
     """(query_type, table): the SQL verb and the first table named, each
-    reduced to a bounded set ("OTHER", "other") so no value comes from data."""
+    reduced to a bounded set ("OTHER", "other"; `tables`, the schema's) so no
+    value comes from data."""
     words = statement.lstrip().split(None, 1)
     verb = words[0].upper() if words else ""
     query_type = verb if verb in _VERBS else "OTHER"
     match = _TABLE.search(statement)
     name = match.group(1).lower() if match else ""
-    return query_type, name if name in _known_tables() else "other"
+    return query_type, name if name in tables else "other"
 
 
 def _before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
     conn.info.setdefault(_START, []).append(time.perf_counter())
-
-
-def _after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-    starts = conn.info.get(_START)
-    if not starts:
-        return
-    elapsed = time.perf_counter() - starts.pop()
-    query_type, table = classify(statement)
-    DATABASE_QUERY_DURATION.labels(query_type, table).observe(elapsed)
 
 
 _engines: dict[str, weakref.WeakSet[Engine]] = {}
@@ -60,10 +46,23 @@ def _in_use(role: str) -> float:
     return float(sum(getattr(e.pool, "checkedout", lambda: 0)() for e in _engines.get(role, ())))
 
 
-def instrument_engine(engine: AsyncEngine, role: str, pool_max: int) -> None:
+def instrument_engine(
+    engine: AsyncEngine, role: str, pool_max: int, tables: frozenset[str]
+) -> None:
+    """Times every statement, labelled by `classify` against `tables` (the
+    caller's: `db.py` knows the schema, this module does not import it)."""
+
+    def after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        starts = conn.info.get(_START)
+        if not starts:
+            return
+        elapsed = time.perf_counter() - starts.pop()
+        query_type, table = classify(statement, tables)
+        DATABASE_QUERY_DURATION.labels(query_type, table).observe(elapsed)
+
     sync = engine.sync_engine
     event.listen(sync, "before_cursor_execute", _before)
-    event.listen(sync, "after_cursor_execute", _after)
+    event.listen(sync, "after_cursor_execute", after)
     event.listen(sync, "handle_error", _failed)
     if role not in _engines:
         _engines[role] = weakref.WeakSet()
