@@ -32,6 +32,7 @@ from prescripcare.demo.cast import (
 from prescripcare.demo.replay import Member, Replay, Step, Timeline
 from prescripcare.doses.schedule import Schedule, occurrences
 from prescripcare.drugs.loaders import DrugLoaders
+from prescripcare.partial import KEEP
 from prescripcare.patients import service as patients
 from prescripcare.prescriptions import fills
 from prescripcare.prescriptions import service as prescriptions
@@ -265,7 +266,7 @@ def _reminders(replay: Replay, member: Member, when: datetime) -> Step:
             member.viewer,
             str(member.patient_id),
             patients.PatientChanges(
-                phone=cast.phone if cast.phone else patients.KEEP,
+                phone=cast.phone if cast.phone else KEEP,
                 email=cast.email,
                 reminder_channels=list(cast.channels),
             ),

@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from prescripcare.auth.viewer import Viewer
 from prescripcare.graphql.info import Info
-from prescripcare.graphql.mutation import in_transaction
+from prescripcare.graphql.mutation import in_transaction, keep_unset
+from prescripcare.partial import KEEP
 from prescripcare.patients import service
 from prescripcare.patients.models import Patient, ReminderChannel
 from prescripcare.patients.types import (
@@ -35,26 +36,22 @@ async def _patient_mutation(
     )
 
 
-def _keep_unset(value: object) -> object:
-    return service.KEEP if value is strawberry.UNSET else value
-
-
 def _changes(data: UpdatePatientInput) -> service.PatientChanges:
     quiet = data.quiet_hours
     return service.PatientChanges(
-        name=_keep_unset(data.name),  # type: ignore[arg-type]
-        date_of_birth=_keep_unset(data.date_of_birth),  # type: ignore[arg-type]
-        timezone=_keep_unset(data.timezone),  # type: ignore[arg-type]
-        phone=_keep_unset(data.phone),  # type: ignore[arg-type]
-        email=_keep_unset(data.email),  # type: ignore[arg-type]
+        name=keep_unset(data.name),
+        date_of_birth=keep_unset(data.date_of_birth),
+        timezone=keep_unset(data.timezone),
+        phone=keep_unset(data.phone),
+        email=keep_unset(data.email),
         reminder_channels=(
-            service.KEEP
+            KEEP
             if data.reminder_channels is strawberry.UNSET
             else [ReminderChannel(c) for c in data.reminder_channels or []]
         ),
-        language=_keep_unset(data.language),  # type: ignore[arg-type]
+        language=keep_unset(data.language),
         quiet_hours=(
-            service.KEEP
+            KEEP
             if quiet is strawberry.UNSET
             else service.QuietHours(quiet.start, quiet.end)
             if quiet is not None

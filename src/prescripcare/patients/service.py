@@ -23,6 +23,7 @@ from prescripcare.auth.viewer import Viewer
 from prescripcare.doses.materialize import regenerate_for_patient
 from prescripcare.errors import AccessDenied, ErrorCode, Problems, UserFacingError, not_found
 from prescripcare.ids import parse_uuid
+from prescripcare.partial import KEEP, Keep
 from prescripcare.patients.access import visible_patients
 from prescripcare.patients.models import CaregiverLink, CareTeamMember, Patient, ReminderChannel
 from prescripcare.reminders.consent import record_changes
@@ -35,16 +36,6 @@ from prescripcare.validation import (
 )
 
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
-
-
-class _Keep:
-    """Marks an update field the client did not send (distinct from null)."""
-
-    def __repr__(self) -> str:
-        return "KEEP"
-
-
-KEEP = _Keep()
 
 
 @dataclass(frozen=True)
@@ -67,15 +58,18 @@ class NewPatient:
 
 @dataclass
 class PatientChanges:
-    name: str | _Keep | None = KEEP
-    date_of_birth: date | _Keep | None = KEEP
-    timezone: str | _Keep | None = KEEP
-    phone: str | _Keep | None = KEEP
-    email: str | _Keep | None = KEEP
-    reminder_channels: list[ReminderChannel] | _Keep | None = KEEP
-    quiet_hours: QuietHours | _Keep | None = KEEP
+    """A partial update (`prescripcare/partial.py`): KEEP leaves a field as it
+    is, None clears it (refused for name, date of birth and time zone)."""
+
+    name: str | Keep | None = KEEP
+    date_of_birth: date | Keep | None = KEEP
+    timezone: str | Keep | None = KEEP
+    phone: str | Keep | None = KEEP
+    email: str | Keep | None = KEEP
+    reminder_channels: list[ReminderChannel] | Keep | None = KEEP
+    quiet_hours: QuietHours | Keep | None = KEEP
     # None: back to the deployment's default language.
-    language: str | _Keep | None = KEEP
+    language: str | Keep | None = KEEP
 
 
 def check_birth_date(value: date, today: date, problems: Problems, where: str) -> None:
@@ -214,7 +208,7 @@ def _apply_changes(
         if value is None:
             problems.invalid(where, "This field cannot be cleared.")
             return False
-        return not isinstance(value, _Keep)
+        return not isinstance(value, Keep)
 
     if required(changes.name, "input.name"):
         assert isinstance(changes.name, str)
@@ -228,23 +222,23 @@ def _apply_changes(
         patient.timezone = (
             clean_timezone(changes.timezone, problems, "input.timezone") or patient.timezone
         )
-    if not isinstance(changes.phone, _Keep):
+    if not isinstance(changes.phone, Keep):
         patient.phone = (
             clean_phone(changes.phone, problems, "input.phone") if changes.phone else None
         )
-    if not isinstance(changes.email, _Keep):
+    if not isinstance(changes.email, Keep):
         patient.email = (
             clean_email(changes.email, problems, "input.email") if changes.email else None
         )
-    if not isinstance(changes.language, _Keep):
+    if not isinstance(changes.language, Keep):
         patient.language = (
             clean_language(changes.language, problems, "input.language")
             if changes.language
             else None
         )
-    if not isinstance(changes.reminder_channels, _Keep):
+    if not isinstance(changes.reminder_channels, Keep):
         patient.reminder_channels = _dedupe(changes.reminder_channels or [])
-    if not isinstance(changes.quiet_hours, _Keep):
+    if not isinstance(changes.quiet_hours, Keep):
         quiet = changes.quiet_hours
         if quiet is not None and quiet.start == quiet.end:
             problems.invalid(
@@ -263,7 +257,7 @@ async def update_patient(
     horizon: timedelta,
 ) -> Patient:
     viewer.require_role(Role.PATIENT, Role.CLINICIAN, Role.ADMIN)
-    if isinstance(changes.reminder_channels, _Keep):
+    if isinstance(changes.reminder_channels, Keep):
         patient = await _require_patient(session, viewer, patient_id, "id")
     else:  # the channels are the patient's consents
         patient = await _require_relationship(session, viewer, patient_id, "id")

@@ -15,6 +15,7 @@ from prescripcare.auth.models import Role
 from prescripcare.auth.viewer import Viewer
 from prescripcare.doses.materialize import drop_future, replace_future
 from prescripcare.errors import AccessDenied, ErrorCode, Problems, UserFacingError, not_found
+from prescripcare.partial import KEEP, Keep
 from prescripcare.patients.models import Patient
 from prescripcare.prescriptions.access import CURRENT, find_visible_prescription, local_today
 from prescripcare.prescriptions.models import Prescription, PrescriptionStatus
@@ -48,14 +49,15 @@ async def _changeable(
 
 @dataclass
 class PrescriptionChanges:
-    dose_quantity: float | None = None
-    dose_unit: str | None = None
-    schedule: ScheduleData | None = None
-    end_date: date | None = None
-    clear_end_date: bool = False
-    sig: str | None = None
-    clear_sig: bool = False
-    status: PrescriptionStatus | None = None
+    """A partial update (`prescripcare/partial.py`): KEEP leaves a field as it
+    is; None clears the end date or the instructions."""
+
+    dose_quantity: float | Keep = KEEP
+    dose_unit: str | Keep = KEEP
+    schedule: ScheduleData | Keep = KEEP
+    end_date: date | Keep | None = KEEP
+    sig: str | Keep | None = KEEP
+    status: PrescriptionStatus | Keep = KEEP
 
 
 async def update_prescription(
@@ -68,19 +70,17 @@ async def update_prescription(
 ) -> Prescription:
     prescription, patient = await _changeable(session, viewer, prescription_id, "id")
     problems = Problems()
-    if changes.dose_quantity is not None or changes.dose_unit is not None:
-        prescription.dose_unit = check_dose(
-            changes.dose_quantity
-            if changes.dose_quantity is not None
-            else prescription.dose_quantity,
-            changes.dose_unit if changes.dose_unit is not None else prescription.dose_unit,
-            problems,
-            "input.dose",
+    if not isinstance(changes.dose_quantity, Keep) or not isinstance(changes.dose_unit, Keep):
+        quantity = (
+            prescription.dose_quantity
+            if isinstance(changes.dose_quantity, Keep)
+            else changes.dose_quantity
         )
-        if changes.dose_quantity is not None:
-            prescription.dose_quantity = changes.dose_quantity
+        unit = prescription.dose_unit if isinstance(changes.dose_unit, Keep) else changes.dose_unit
+        prescription.dose_unit = check_dose(quantity, unit, problems, "input.dose")
+        prescription.dose_quantity = quantity
     regenerate = False
-    if changes.schedule is not None:
+    if not isinstance(changes.schedule, Keep):
         check_schedule(changes.schedule, problems, "input.schedule")
         prescription.times_of_day = sorted(set(changes.schedule.times_of_day or []))
         prescription.days_of_week = sorted(set(changes.schedule.days_of_week or []))
@@ -88,13 +88,13 @@ async def update_prescription(
         prescription.every_days = changes.schedule.every_days
         prescription.as_needed = bool(changes.schedule.as_needed)
         regenerate = True
-    if changes.end_date is not None or changes.clear_end_date:
+    if not isinstance(changes.end_date, Keep):
         check_dates(prescription.start_date, changes.end_date, problems, "input")
         prescription.end_date = changes.end_date
         regenerate = True
-    if changes.sig is not None or changes.clear_sig:
+    if not isinstance(changes.sig, Keep):
         prescription.sig = check_text(changes.sig, problems, "input.sig")
-    if changes.status is not None and changes.status.value != prescription.status:
+    if not isinstance(changes.status, Keep) and changes.status.value != prescription.status:
         if changes.status not in (PrescriptionStatus.ACTIVE, PrescriptionStatus.PAUSED):
             problems.invalid(
                 "input.status",

@@ -9,7 +9,8 @@ from prescripcare.drugs.types import Interaction
 from prescripcare.errors import UserFacingError
 from prescripcare.graphql.errors import from_problem, user_errors
 from prescripcare.graphql.info import Info
-from prescripcare.graphql.mutation import in_transaction
+from prescripcare.graphql.mutation import in_transaction, keep_unset
+from prescripcare.partial import KEEP
 from prescripcare.prescriptions import changes, fills, service
 from prescripcare.prescriptions.inputs import (
     PrescribeInput,
@@ -101,17 +102,15 @@ class PrescriptionMutation:
     ) -> PrescriptionPayload | None:
         ctx = info.context
         viewer = ctx.require_viewer()
-        unset = strawberry.UNSET
-        dose = input.dose if input.dose is not unset else None
+        dose = input.dose
+        # A null dose, schedule or status changes nothing, as an unsent one.
         wanted = changes.PrescriptionChanges(
-            dose_quantity=dose.quantity if dose else None,
-            dose_unit=dose.unit if dose else None,
-            schedule=input.schedule.to_data() if input.schedule not in (None, unset) else None,
-            end_date=input.end_date if input.end_date not in (None, unset) else None,
-            clear_end_date=input.end_date is None,
-            sig=input.sig if input.sig not in (None, unset) else None,
-            clear_sig=input.sig is None,
-            status=status_of(input.status),
+            dose_quantity=dose.quantity if dose else KEEP,
+            dose_unit=dose.unit if dose else KEEP,
+            schedule=input.schedule.to_data() if input.schedule else KEEP,
+            end_date=keep_unset(input.end_date),
+            sig=keep_unset(input.sig),
+            status=status_of(input.status) or KEEP,
         )
 
         async def work(session: AsyncSession) -> Prescription:
