@@ -127,8 +127,15 @@ class Problems:
             raise UserFacingError(list(self.items))
 
 
-def not_found(what: str, field: str | None = None) -> UserFacingError:
-    return UserFacingError.single(ErrorCode.NOT_FOUND, f"{what} not found", field)
+class NotFound(UserFacingError):
+    """Nothing of that kind the viewer may see. A mutation answers it as a
+    payload error; a query field, as a top-level NOT_FOUND
+    (`graphql/presenter.py`)."""
+
+
+def not_found(what: str, field: str | None = None) -> NotFound:
+    """The one way to say NOT_FOUND, in a mutation's payload or at top level."""
+    return NotFound([Problem(ErrorCode.NOT_FOUND, f"{what} not found", field)])
 
 
 class AccessDenied(Exception):

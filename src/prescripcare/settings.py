@@ -205,12 +205,12 @@ class Settings(BaseSettings):
     # connection_init before it is closed with 4408.
     graphiql_assets_dir: Path = Path(".prescripcare/graphiql-assets")
     graphql_ws_init_timeout_seconds: float = Field(default=10, gt=0, le=60)
-    # Security (issue 19): while a socket runs operations its session is
+    # Security: while a socket runs operations its session is
     # checked again this often (logout, disabled, erased, two-factor reset);
     # token expiry is watched every second without a query.
     graphql_ws_session_check_seconds: float = Field(default=10, gt=0, le=300)
 
-    # Performance (issue 9). Parsed and validated GraphQL documents are kept
+    # Performance: parsed and validated GraphQL documents are kept
     # in bounded LRU caches: the clients send a few dozen fixed documents,
     # while unique texts from an attacker cannot grow memory past the bound.
     graphql_document_cache_size: int = Field(default=256, ge=1, le=10_000)

@@ -9,7 +9,7 @@
   coverage past its end is dropped, so PDC never exceeds 1.
 - MPR = days' supply of the fills dated in the period / days in the period,
   which early refills can push above 1.
-See ../shared/reference/adherence.md for the worked cases the tests replay.
+tests/adherence/test_adherence.py replays the worked cases (docs/adherence.md).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from prescripcare.audit.models import AuditAction
 from prescripcare.audit.trail import page_entries
 from prescripcare.audit.types import AuditEntryEdge, AuditEntryType, AuditLogConnection
 from prescripcare.auth.models import Role
-from prescripcare.graphql.errors import not_found
+from prescripcare.errors import not_found
 from prescripcare.graphql.info import Info
 from prescripcare.graphql.pagination import (
     AUDIT_LOG_PAGE,
@@ -62,9 +62,9 @@ class AuditQuery:
         viewer.require_role(Role.PATIENT, Role.ADMIN)
         pid = parse_uuid(patient_id)
         if pid is None:
-            raise not_found("Patient not found.")
+            raise not_found("Patient")
         if viewer.role is Role.PATIENT and await ctx.loaders.patient_by_id.load(pid) is None:
-            raise not_found("Patient not found.")
+            raise not_found("Patient")
         size = AUDIT_LOG_PAGE.clamp(first)
         before = decode_cursor(after)
         async with ctx.resources.sessions() as session:

@@ -287,7 +287,7 @@ def _onc_rules(cat: _Catalog, out: _Rules, report: SeedReport) -> None:
     for row in _rows("onc_high_priority_ddi_seed.csv"):
         number = row["onc_candidate_no"]
         if row["object_members"].startswith("("):
-            # QT prolongation (#21) waits for a QT list of our own: the
+            # QT prolongation (the paper's pair 21) waits for a QT list of our own: the
             # paper's list (CredibleMeds) may not be redistributed.
             report.skipped.append(f"ONC #{number} {row['object_class']}: no membership list")
             continue

@@ -40,6 +40,9 @@ def top_level(code: TopLevelCode, message: str, field: str | None = None) -> Gra
 
 
 def not_found(what: str = "Not found") -> GraphQLError:
+    """Superseded by `prescripcare.errors.not_found`, which the presenter
+    answers at top level too; kept only until reminders/subscription.py,
+    being changed on another branch, moves to it."""
     return top_level(TopLevelCode.NOT_FOUND, what)
 
 

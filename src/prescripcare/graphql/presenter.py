@@ -14,7 +14,7 @@ import sentry_sdk
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 
-from prescripcare.errors import AccessDenied, NotAuthenticated, TopLevelCode
+from prescripcare.errors import AccessDenied, NotAuthenticated, NotFound, TopLevelCode
 from prescripcare.graphql.coercion import variable_error, with_code
 from prescripcare.observability.metrics import GRAPHQL_INTERNAL_ERRORS
 from prescripcare.requestid import current_request_id
@@ -42,6 +42,8 @@ def present(error: GraphQLError) -> GraphQLError:
         return error
     if isinstance(original, AccessDenied):
         return _with_code(error, TopLevelCode.FORBIDDEN, str(original) or "Forbidden.")
+    if isinstance(original, NotFound):
+        return _with_code(error, TopLevelCode.NOT_FOUND, original.problems[0].message)
     if isinstance(original, NotAuthenticated):
         return _with_code(
             error, TopLevelCode.UNAUTHENTICATED, str(original) or "Authentication required."

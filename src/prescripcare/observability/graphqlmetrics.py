@@ -3,7 +3,7 @@
 Operation names come from clients, so only the names of the known documents
 (the trusted-documents manifests: the contract's, or TRUSTED_DOCUMENTS_FILES)
 become labels; any other name counts as "other". A first-come cap let 210
-junk names take every slot until a restart (issue 19); a fixed set cannot
+junk names take every slot until a restart; a fixed set cannot
 be filled.
 """
 

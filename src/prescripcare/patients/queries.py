@@ -7,8 +7,9 @@ from enum import Enum
 import strawberry
 
 from prescripcare.db import reading
+from prescripcare.errors import not_found
 from prescripcare.graphql.context import Context
-from prescripcare.graphql.errors import bad_input, not_found
+from prescripcare.graphql.errors import bad_input
 from prescripcare.graphql.info import Info
 from prescripcare.graphql.pagination import (
     PATIENTS_PAGE,
@@ -43,7 +44,7 @@ async def find_patient(ctx: Context, id: str) -> PatientType:
     pid = parse_uuid(id)
     found = await ctx.loaders.patient_by_id.load(pid) if pid else None
     if found is None:
-        raise not_found("Patient not found.")
+        raise not_found("Patient")
     return PatientType.from_model(found)
 
 

@@ -377,7 +377,7 @@ async def unlink_caregiver(
 async def add_care_team_member(
     session: AsyncSession, viewer: Viewer, patient_id: str, email: str, now: datetime
 ) -> Patient:
-    # Staff only (issue 19): a patient adding by e-mail learned which
+    # Staff only: a patient adding by e-mail learned which
     # addresses are clinicians' and their names. The patient asks their
     # clinician or the clinic's admin; they may still remove a member.
     viewer.require_role(Role.CLINICIAN, Role.ADMIN)
