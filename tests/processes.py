@@ -41,6 +41,21 @@ def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
     return env
 
 
+def run(
+    args: list[str], settings: Settings, cwd: Path, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """`prescripcare ARGS` to its end, its output captured."""
+    return subprocess.run(
+        CLI + args,
+        env=cli_env(settings),
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def start(
     args: list[str],
     env: dict[str, str],
@@ -111,7 +126,7 @@ def kill(process: subprocess.Popen[bytes]) -> None:
 def running_api(settings: Settings, cwd: Path, **env: str) -> Iterator[str]:
     """A `prescripcare serve` process; answers its base URL once /health answers."""
     port = free_port()
-    process = serve(settings, port, cwd, **env)
+    process = serve(settings, port, cwd, subprocess.DEVNULL, **env)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, process)

@@ -20,21 +20,7 @@ from prescripcare.demo import CLINICIAN, LOGINS
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
 from tests.drugs.catalog_state import scratch_catalog  # noqa: F401
-from tests.processes import CLI, cli_env, free_port
-
-
-def run(
-    args: list[str], settings: Settings, cwd: Path, stdin: str = ""
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        CLI + args,
-        env=cli_env(settings),
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+from tests.processes import CLI, cli_env, free_port, run
 
 
 async def test_migrate_is_idempotent_from_any_directory(

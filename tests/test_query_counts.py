@@ -11,24 +11,14 @@ from prescripcare.clock import SettableClock
 from prescripcare.db import transaction
 from prescripcare.doses.materialize import extend_horizons
 from prescripcare.drugs.seed import SeedReport
-from prescripcare.graphql.trusted import contract_operation
 from prescripcare.resources import Resources
 from tests.conftest import START, GraphQLClient, StatementCounter
 from tests.factories import Account, account, patient
+from tests.pins import DASHBOARD, PATIENT_LIST, PIN_DASHBOARD, PIN_LIST
 from tests.prescriptions.documents import PRESCRIBE, RECORD_DOSE, RECORD_FILL, prescription
-
-# The pinned statement counts: a change here must be deliberate. Each includes
-# the one INSERT that writes the request's patient reads to the audit log.
-PIN_DASHBOARD = 18
-PIN_LIST = 11
 
 # Ten common drugs; prescribed with the gate acknowledged, whatever they do.
 DRUGS = ["11289", "1191", "7646", "36567", "6809", "29046", "4493", "36437", "5487", "32968"]
-
-# The contract's own documents, as the web app sends them.
-DASHBOARD = contract_operation("PatientDashboard")
-
-PATIENT_LIST = contract_operation("PatientList")
 
 
 async def _prescribe(gql: GraphQLClient, doctor: Account, pid: str, drugs: list[str]) -> None:

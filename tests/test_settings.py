@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import base64
-import os
 
 import pytest
 
 from prescripcare.db import async_url
 from prescripcare.settings import DEV_JWT_SECRET, SettingsError, load_settings
-
-KEY = base64.urlsafe_b64encode(os.urandom(32)).decode()
-GOOD = {
-    "prescripcare_env": "production",
-    "database_url": "postgresql://app@db:5432/prescripcare",
-    "redis_url": "redis://cache:6379/2",
-    "jwt_secret": "Zq8#vL2!mP9@xR4$wT7^bN1&cF6*hJ3(kD5)",
-    "encryption_key": KEY,
-}
+from tests.production_config import GOOD
 
 
 def test_a_complete_production_configuration_loads() -> None:

@@ -28,6 +28,9 @@ mutation BreakGlass($patientId: ID!, $reason: String!) {
 
 PATIENT = "query($id: ID!) { patient(id: $id) { id name } }"
 
+# Why the emergency doctor breaks the glass.
+REASON = "Unconscious in the emergency department, medication history needed"
+
 
 @dataclass(frozen=True)
 class Row:

@@ -18,7 +18,7 @@ from prescripcare.settings import Settings
 from tests.audit.helpers import PATIENT, log_rows
 from tests.conftest import GraphQLClient, _asyncpg_dsn
 from tests.factories import account, patient
-from tests.test_cli import run
+from tests.processes import run
 
 
 @pytest.fixture

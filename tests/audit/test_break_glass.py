@@ -12,12 +12,10 @@ from sqlalchemy import text
 from prescripcare.auth.models import Role
 from prescripcare.clock import SettableClock
 from prescripcare.resources import Resources
-from tests.audit.helpers import AUDIT_LOG, BREAK_GLASS, PATIENT, log_rows
+from tests.audit.helpers import AUDIT_LOG, BREAK_GLASS, PATIENT, REASON, log_rows
 from tests.conftest import GraphQLClient
 from tests.factories import account, patient
 from tests.patients.documents import UPDATE_PATIENT
-
-REASON = "Unconscious in the emergency department, medication history needed"
 
 
 async def test_break_glass_opens_flags_and_expires(

@@ -12,8 +12,7 @@ from typing import Any
 from prescripcare.auth.models import Role
 from prescripcare.clock import SettableClock
 from prescripcare.resources import Resources
-from tests.audit.helpers import BREAK_GLASS, PATIENT, log_rows
-from tests.audit.test_break_glass import REASON
+from tests.audit.helpers import BREAK_GLASS, PATIENT, REASON, log_rows
 from tests.conftest import GraphQLClient
 from tests.factories import Account, account, patient
 from tests.patients.documents import (

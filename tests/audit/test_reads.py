@@ -13,8 +13,8 @@ from prescripcare.resources import Resources
 from tests.audit.helpers import PATIENT, actions, log_rows
 from tests.conftest import GraphQLClient, StatementCounter
 from tests.factories import account, patient
+from tests.pins import DASHBOARD, PATIENT_LIST
 from tests.prescriptions.documents import PRESCRIBE, prescription
-from tests.test_query_counts import DASHBOARD, PATIENT_LIST
 
 
 async def test_a_patient_read_is_recorded_with_actor_request_and_address(

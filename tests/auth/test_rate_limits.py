@@ -28,7 +28,7 @@ from tests.auth.documents import LOGIN, ME
 from tests.auth.limited import client_from, limited_app
 from tests.conftest import START
 from tests.factories import PASSWORD, Account, account
-from tests.test_settings import GOOD
+from tests.production_config import GOOD
 
 ATTACKER, VICTIM_HOME = "203.0.113.66", "198.51.100.7"
 

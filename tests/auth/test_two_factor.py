@@ -16,15 +16,11 @@ from prescripcare.clock import SettableClock
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
 from tests.auth.documents import LOGIN, ME, REFRESH
+from tests.auth.two_factor import CONFIRM, ENROLL
 from tests.conftest import GraphQLClient
 from tests.factories import PASSWORD, Account, account
-from tests.test_cli import run
+from tests.processes import run
 
-ENROLL = "mutation { enrollTwoFactor { secret otpauthUri errors { code field message } } }"
-CONFIRM = """
-mutation Confirm($code: String!) {
-  confirmTwoFactor(code: $code) { recoveryCodes errors { code field message } }
-}"""
 DISABLE = """
 mutation Disable($code: String!) {
   disableTwoFactor(code: $code) { ok errors { code field message } }

@@ -12,7 +12,7 @@ from prescripcare.clock import SettableClock
 from prescripcare.drugs.seed import SeedReport
 from prescripcare.resources import Resources
 from tests.conftest import GraphQLClient, StatementCounter
-from tests.test_query_counts import PATIENT_LIST, PIN_LIST
+from tests.pins import PATIENT_LIST, PIN_LIST
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 

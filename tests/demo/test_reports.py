@@ -23,7 +23,7 @@ from prescripcare.drugs.seed import SeedReport
 from prescripcare.i18n.translator import speak
 from prescripcare.resources import Resources
 from tests.conftest import GraphQLClient
-from tests.demo.test_clinic import _token
+from tests.demo.helpers import demo_token
 from tests.reports.pdf_tools import needs_poppler, pages_of, render_pages, text_of
 
 SAMPLES = {"Maria Lopez": "es", "Arjun Mehta": "en"}
@@ -51,7 +51,7 @@ async def test_each_demo_patients_report_renders_with_the_apis_figures(
     tmp_path: Path,
 ) -> None:
     await seed_demo(resources)
-    token = await _token(resources, CLINICIAN.email)
+    token = await demo_token(resources, CLINICIAN.email)
     listed = await gql.data(PATIENTS, {}, token=token)
     patients = [edge["node"] for edge in listed["patients"]["edges"]]
     assert len(patients) == 5

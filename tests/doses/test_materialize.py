@@ -1,13 +1,12 @@
 """Doses over time: the application clock moved to just before each daylight
-saving change, schedule edits that keep history, concurrent materializers,
-time zone changes, discontinuation."""
+saving change, concurrent materializers, time zone changes, finished courses.
+What a prescription change does to its doses is in tests/prescriptions/test_changes.py."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,44 +15,21 @@ from sqlalchemy import func, select
 from prescripcare.clock import SettableClock
 from prescripcare.db import transaction
 from prescripcare.doses.materialize import extend_horizons, materialize
-from prescripcare.doses.missed import mark_missed
 from prescripcare.doses.models import Dose
 from prescripcare.drugs.seed import SeedReport
 from prescripcare.prescriptions.models import Prescription
 from prescripcare.resources import Resources
 from tests.conftest import GraphQLClient
+from tests.doses.helpers import doses, local
 from tests.factories import Account, patient
 from tests.patients.documents import UPDATE_PATIENT
 from tests.prescriptions.documents import (
-    DISCONTINUE,
-    DOSES,
     PRESCRIBE,
-    RECORD_DOSE,
-    UPDATE_PRESCRIPTION,
     WARFARIN,
     prescription,
 )
 
 HORIZON = timedelta(days=14)
-
-
-async def doses(
-    gql: GraphQLClient, who: Account, pid: str, start: datetime, end: datetime
-) -> list[dict[str, Any]]:
-    data = await gql.data(
-        DOSES, {"id": pid, "from": start.isoformat(), "to": end.isoformat()}, token=who.now_token
-    )
-    found: list[dict[str, Any]] = data["patient"]["doses"]
-    return found
-
-
-def local(items: list[dict[str, Any]], zone: str) -> list[str]:
-    return [
-        datetime.fromisoformat(d["scheduledAt"])
-        .astimezone(ZoneInfo(zone))
-        .strftime("%m-%d %H:%M %Z")
-        for d in items
-    ]
 
 
 @pytest.mark.parametrize(
@@ -138,99 +114,6 @@ async def test_q8h_stays_eight_hours_apart_across_the_change(
     instants = [datetime.fromisoformat(d["scheduledAt"]) for d in found]
     assert all(b - a == timedelta(hours=8) for a, b in pairwise(instants))
     assert local(found, "America/New_York")[3] == "03-08 07:00 EDT"
-
-
-async def test_editing_a_schedule_mid_course_keeps_history(
-    gql: GraphQLClient, resources: Resources, clock: SettableClock, doctor: Account
-) -> None:
-    pid = str(await patient(resources, doctor, "Ada", timezone="Europe/London"))
-    out = (await gql.data(PRESCRIBE, prescription(pid, WARFARIN), token=doctor.now_token))[
-        "prescribe"
-    ]
-    rx = out["prescription"]["id"]
-    first = out["prescription"]["nextDose"]
-    clock.set(datetime(2026, 1, 14, 8, 30, tzinfo=UTC))
-    await gql.data(RECORD_DOSE, {"doseId": first["id"], "status": "TAKEN"}, token=doctor.now_token)
-    clock.set(datetime(2026, 1, 16, 8, 30, tzinfo=UTC))
-    async with transaction(resources.sessions) as session:
-        await mark_missed(session, clock.now(), timedelta(minutes=60))  # 15th's dose missed
-    updated = (
-        await gql.data(
-            UPDATE_PRESCRIPTION,
-            {"id": rx, "input": {"schedule": {"timesOfDay": ["21:00"]}}},
-            token=doctor.now_token,
-        )
-    )["updatePrescription"]
-    assert updated["errors"] == []
-    # Today's 08:00 dose is still within its grace period: still the next one.
-    assert updated["prescription"]["nextDose"]["scheduledAt"] == "2026-01-16T08:00:00Z"
-    history = await doses(gql, doctor, pid, datetime(2026, 1, 13, tzinfo=UTC), clock.now())
-    assert [(d["scheduledAt"], d["status"]) for d in history] == [
-        ("2026-01-14T08:00:00Z", "TAKEN"),
-        ("2026-01-15T08:00:00Z", "MISSED"),
-        ("2026-01-16T08:00:00Z", "SCHEDULED"),  # due earlier today, still in its grace
-    ]
-    future = await doses(gql, doctor, pid, clock.now(), clock.now() + timedelta(days=30))
-    assert {d["scheduledAt"][11:] for d in future} == {"21:00:00Z"}
-
-
-async def test_pausing_and_resuming_replace_future_doses(
-    gql: GraphQLClient, resources: Resources, clock: SettableClock, doctor: Account
-) -> None:
-    pid = str(await patient(resources, doctor, "Ada", timezone="Europe/London"))
-    rx = (await gql.data(PRESCRIBE, prescription(pid, WARFARIN), token=doctor.now_token))[
-        "prescribe"
-    ]["prescription"]["id"]
-    paused = (
-        await gql.data(
-            UPDATE_PRESCRIPTION, {"id": rx, "input": {"status": "PAUSED"}}, token=doctor.now_token
-        )
-    )["updatePrescription"]["prescription"]
-    assert paused["status"] == "PAUSED" and paused["nextDose"] is None
-    clock.advance(timedelta(days=3))
-    resumed = (
-        await gql.data(
-            UPDATE_PRESCRIPTION, {"id": rx, "input": {"status": "ACTIVE"}}, token=doctor.now_token
-        )
-    )["updatePrescription"]["prescription"]
-    assert resumed["nextDose"]["scheduledAt"] == "2026-01-17T08:00:00Z"
-    bad = (
-        await gql.data(
-            UPDATE_PRESCRIPTION,
-            {"id": rx, "input": {"status": "DISCONTINUED"}},
-            token=doctor.now_token,
-        )
-    )["updatePrescription"]
-    assert [(e["code"], e["field"]) for e in bad["errors"]] == [("INVALID", "input.status")]
-
-
-async def test_discontinuing_cancels_future_doses_only(
-    gql: GraphQLClient, resources: Resources, clock: SettableClock, doctor: Account
-) -> None:
-    pid = str(await patient(resources, doctor, "Ada", timezone="Europe/London"))
-    rx = (await gql.data(PRESCRIBE, prescription(pid, WARFARIN), token=doctor.now_token))[
-        "prescribe"
-    ]["prescription"]["id"]
-    clock.set(datetime(2026, 1, 15, 9, tzinfo=UTC))
-    out = (
-        await gql.data(DISCONTINUE, {"id": rx, "reason": "Bleeding risk"}, token=doctor.now_token)
-    )["discontinuePrescription"]
-    assert out["prescription"] == {
-        "id": rx,
-        "status": "DISCONTINUED",
-        "endDate": "2026-01-15",
-        "nextDose": None,
-    }
-    left = await doses(
-        gql, doctor, pid, datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC)
-    )
-    assert [d["scheduledAt"] for d in left] == ["2026-01-14T08:00:00Z", "2026-01-15T08:00:00Z"]
-    again = (await gql.data(DISCONTINUE, {"id": rx, "reason": "again"}, token=doctor.now_token))[
-        "discontinuePrescription"
-    ]
-    assert [e["code"] for e in again["errors"]] == ["INVALID_STATE"]
-    blank = await gql.data(DISCONTINUE, {"id": rx, "reason": " "}, token=doctor.now_token)
-    assert blank["discontinuePrescription"]["errors"][0]["code"] in ("INVALID_STATE", "INVALID")
 
 
 async def test_moving_time_zone_recreates_future_doses(

@@ -24,10 +24,10 @@ from prescripcare.doses.models import Dose
 from prescripcare.drugs.seed import SeedReport
 from prescripcare.resources import Resources
 from tests.e2e.live import needs_node
-from tests.e2e.socket_client import live_token, socket_client
+from tests.e2e.socket_client import Event, live_token, socket_client
 from tests.factories import PASSWORD, Account, account
 from tests.prescriptions.documents import PRESCRIBE, RECORD_DOSE, prescription
-from tests.security.test_cost import BOMB, WINDOW
+from tests.security.bomb import BOMB, WINDOW
 
 pytestmark = needs_node("graphql-ws", "ws")
 
@@ -112,7 +112,10 @@ async def test_an_ended_session_ends_the_socket_before_its_next_operation(
             # Refused with 4403: by the open socket ("Session ended"), or,
             # once the socket closed by itself (an expired token is noticed
             # within a second), by the reconnection's connection_init.
-            refused = socket.wait_for(lambda e, op=op: e.get("id") == op)
+            def answers(event: Event, op: str = op) -> bool:
+                return event.get("id") == op
+
+            refused = socket.wait_for(answers)
             assert refused["error"]["code"] == 4403, refused
         assert {"event": "closed", **ENDED} in socket.seen
     async with resources.sessions() as session:

@@ -8,9 +8,10 @@ import os
 import pytest
 
 from prescripcare.encryption.envelope import blind_index, open_sealed, seal
-from prescripcare.encryption.keys import Keyring, decode_key, keyring_from_settings
+from prescripcare.encryption.keyformat import decode_key
+from prescripcare.encryption.keys import Keyring, keyring_from_settings
 from prescripcare.settings import DEV_ENCRYPTION_KEY, SettingsError, load_settings
-from tests.test_settings import GOOD, KEY
+from tests.production_config import GOOD, KEY
 
 OTHER = base64.urlsafe_b64encode(os.urandom(32)).decode()
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pyotp
 import pytest
 from sqlalchemy import update
+from sqlmodel import col
 from starlette.applications import Starlette
 
 from prescripcare.app import resources_of
@@ -24,7 +25,7 @@ from prescripcare.reminders.service import RetryPolicy, queue_due, send_ready
 from prescripcare.reminders.texts import reminder_text
 from prescripcare.resources import Resources
 from tests.auth.limited import client_from
-from tests.auth.test_two_factor import CONFIRM, ENROLL
+from tests.auth.two_factor import CONFIRM, ENROLL
 from tests.conftest import GraphQLClient
 from tests.factories import Account, account, patient
 from tests.prescriptions.documents import PRESCRIBE, SNOOZE, prescription
@@ -49,7 +50,7 @@ async def spanish_dose(gql: GraphQLClient, resources: Resources, doctor: Account
     async with transaction(resources.sessions) as session:
         await session.execute(
             update(Patient)
-            .where(Patient.id == pid)
+            .where(col(Patient.id) == pid)
             .values(
                 phone="+525512345678",
                 phone_blind_index="+525512345678",
@@ -116,7 +117,7 @@ async def test_account_mail_to_a_spanish_patient_is_spanish(
     me = await account(resources, Role.PATIENT, timezone="Europe/Madrid")
     async with transaction(resources.sessions) as session:
         await session.execute(
-            update(Patient).where(Patient.id == me.patient_id).values(language="es")
+            update(Patient).where(col(Patient.id) == me.patient_id).values(language="es")
         )
     async with client_from(mailing_app, "192.0.2.20") as http:
         gql = GraphQLClient(http)

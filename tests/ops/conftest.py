@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from prescripcare.auth.models import Role
+from prescripcare.drugs.seed import SeedReport
+from prescripcare.resources import Resources
 from tests import s3server
+from tests.conftest import GraphQLClient
+from tests.factories import account, patient
+from tests.prescriptions.documents import PRESCRIBE, prescription
 from tests.s3server import S3Server
 
 
@@ -22,3 +28,12 @@ def s3() -> Iterator[S3Server]:
         s3server.running(Path(home)) as server,
     ):
         yield server
+
+
+@pytest.fixture
+async def clinical_data(gql: GraphQLClient, resources: Resources, catalog: SeedReport) -> None:
+    """Two patients with a prescription each, for the backup tests."""
+    doctor = await account(resources, Role.CLINICIAN)
+    for name in ("Ada Backup", "Bea Backup"):
+        pid = await patient(resources, doctor, name)
+        await gql.data(PRESCRIBE, prescription(str(pid), "6809"), token=doctor.token)

@@ -4,7 +4,6 @@ encrypted files refuse a wrong key or a cut; retention keeps what it says."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import io
 import os
 import subprocess
@@ -27,49 +26,10 @@ from prescripcare.backup.dump import backup, restore
 from prescripcare.backup.retention import backup_name, prune
 from prescripcare.backup.tools import ToolMissing, find_tool
 from prescripcare.db import async_url, create_engine
-from prescripcare.drugs.seed import SeedReport
 from prescripcare.privacy.erasure import erase_patient
-from prescripcare.resources import Resources
 from prescripcare.settings import Settings
-from tests.conftest import GraphQLClient
-from tests.factories import account, patient
-from tests.prescriptions.documents import PRESCRIBE, prescription
+from tests.ops.backup_data import KEY, fingerprints
 from tests.processes import cli_env
-
-KEY = base64.urlsafe_b64encode(os.urandom(32)).decode()
-
-FINGERPRINT = """
-SELECT count(*), coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '')
-FROM public."{table}" t
-"""
-
-
-async def fingerprints(url: str) -> dict[str, tuple[int, str]]:
-    """Every table's row count and a checksum of its ordered rows."""
-    engine = create_async_engine(async_url(url), poolclass=NullPool)
-    try:
-        async with engine.connect() as conn:
-            tables = await conn.scalars(
-                text(
-                    "SELECT table_name FROM information_schema.tables "
-                    "WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
-                )
-            )
-            found = {}
-            for table in tables.all():
-                row = (await conn.execute(text(FINGERPRINT.format(table=table)))).one()
-                found[table] = (int(row[0]), str(row[1]))
-            return found
-    finally:
-        await engine.dispose()
-
-
-@pytest.fixture
-async def clinical_data(gql: GraphQLClient, resources: Resources, catalog: SeedReport) -> None:
-    doctor = await account(resources, Role.CLINICIAN)
-    for name in ("Ada Backup", "Bea Backup"):
-        pid = await patient(resources, doctor, name)
-        await gql.data(PRESCRIBE, prescription(str(pid), "6809"), token=doctor.token)
 
 
 def _cli(args: list[str], settings: Settings, cwd: Path) -> subprocess.CompletedProcess[str]:

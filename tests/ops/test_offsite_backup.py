@@ -22,12 +22,11 @@ from prescripcare.backup.crypto import MAGIC
 from prescripcare.backup.history import record_success
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
+from tests.ops.backup_data import KEY, fingerprints
 from tests.ops.scrape import scrape
-from tests.ops.test_backup import KEY, clinical_data, fingerprints
 from tests.processes import cli_env
 from tests.s3server import S3Server
 
-__all__ = ["clinical_data"]  # a fixture of test_backup, used here too
 AGE = 'prescripcare_backup_last_success_timestamp_seconds{kind="dump"}'
 
 

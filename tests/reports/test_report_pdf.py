@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 
 from prescripcare.audit.models import AuditEntry
 from prescripcare.auth.models import Role
@@ -21,8 +22,9 @@ from prescripcare.clock import SettableClock
 from prescripcare.i18n.translator import speak
 from prescripcare.resources import Resources
 from tests.conftest import GraphQLClient
-from tests.factories import Account, account
-from tests.reports.history import ZONE, History, build_history
+from tests.factories import account
+from tests.reports.download import WINDOW, download, path
+from tests.reports.history import ZONE, History
 from tests.reports.pdf_tools import (
     count_squares,
     images_of,
@@ -52,25 +54,6 @@ mutation($id: ID!, $from: Date, $to: Date, $language: String) {
     url expiresAt errors { code field message }
   }
 }"""
-
-WINDOW = {"from": "2025-10-16", "to": "2026-01-13"}
-
-
-@pytest.fixture
-async def history(
-    gql: GraphQLClient, resources: Resources, doctor: Account, clock: SettableClock
-) -> History:
-    return await build_history(gql, resources, doctor, clock.now())
-
-
-def path(history: History, **query: str) -> str:
-    q = "&".join(f"{k}={v}" for k, v in query.items())
-    return f"/reports/patients/{history.patient_id}/adherence.pdf" + (f"?{q}" if q else "")
-
-
-async def download(client: httpx.AsyncClient, url: str, who: Account | None) -> httpx.Response:
-    headers = {"Authorization": f"Bearer {who.now_token}"} if who else {}
-    return await client.get(url, headers=headers)
 
 
 def saved(response: httpx.Response, tmp_path: Path) -> Path:
@@ -186,7 +169,7 @@ async def test_each_download_is_an_audited_read(
     async with resources.sessions() as session:
         entries = list(
             await session.scalars(
-                select(AuditEntry).where(AuditEntry.action == "PATIENT_REPORT_READ")
+                select(AuditEntry).where(col(AuditEntry.action) == "PATIENT_REPORT_READ")
             )
         )
     assert [(e.actor_id, str(e.patient_id), e.entity) for e in entries] == [

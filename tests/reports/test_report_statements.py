@@ -9,10 +9,8 @@ import httpx
 from prescripcare.drugs.seed import SeedReport
 from tests.conftest import GraphQLClient, StatementCounter
 from tests.prescriptions.documents import PRESCRIBE, RECORD_FILL, prescription
+from tests.reports.download import WINDOW, download, path
 from tests.reports.history import History
-from tests.reports.test_report_pdf import WINDOW, download, history, path
-
-__all__ = ["history"]
 
 # Viewer, patient, then the loaders' batches, the missed/late list and its
 # count, and the audit entry. A change here must be deliberate.

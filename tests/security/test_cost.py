@@ -17,6 +17,7 @@ from prescripcare.settings import Settings
 from tests.conftest import StatementCounter
 from tests.contract.documents import contract_document
 from tests.factories import account
+from tests.security.bomb import BOMB, WINDOW
 
 # The largest values the clients send: the biggest page, the longest dose window.
 WORST_VARIABLES: dict[str, dict[str, Any]] = {
@@ -30,17 +31,6 @@ WORST_VARIABLES: dict[str, dict[str, Any]] = {
     "InteractionCheck": {"rxcuis": [str(n) for n in range(10)]},
     "AuditLog": {"first": 100},
 }
-
-BOMB = """
-query Bomb($first: Int, $from: DateTime!, $to: DateTime!) {
-  patients(first: $first) { edges { node {
-    doses(from: $from, to: $to) {
-      id reminders { status } prescription { id drug { name } }
-    }
-  } } }
-}
-"""
-WINDOW = {"from": "2026-01-01T00:00:00Z", "to": "2026-04-04T00:00:00Z"}
 
 
 def test_every_contract_operation_costs_well_under_the_limit() -> None:
