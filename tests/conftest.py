@@ -101,7 +101,7 @@ def settings(database_url: str, service_urls: tuple[str, str]) -> Settings:
         database_url=database_url,
         redis_url=service_urls[1],
         redis_prefix=f"pctest-{uuid.uuid4().hex[:10]}",
-        jwt_secret="test-secret-" + uuid.uuid4().hex,  # type: ignore[arg-type]
+        jwt_secret="test-secret-" + uuid.uuid4().hex,
         # Still Argon2id, at a cost that keeps the suite fast.
         argon2_time_cost=1,
         argon2_memory_kib=1024,

@@ -13,7 +13,7 @@ from tests.conftest import GraphQLClient
 PRESCRIBE = "mutation($input: PrescribeInput!) { prescribe(input: $input) { errors { code } } }"
 PYTHON_REPR = re.compile(r"\{'|': |\bNone\b|\bTrue\b|\bFalse\b|\[\.\.\.\]")
 
-CASES: list[tuple[str, str, dict[str, Any] | None, str, str | None]] = [
+CASES: list[tuple[str, str, dict[str, Any] | None, str | None, str | None]] = [
     ("syntax", "query { me { id", None, "GRAPHQL_PARSE_FAILED", None),
     ("unknown field", "query { nosuch }", None, "GRAPHQL_VALIDATION_FAILED", None),
     (

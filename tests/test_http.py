@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import NoReturn
 
 import httpx
 import pytest
@@ -13,6 +14,7 @@ from prescripcare import __version__
 from prescripcare.app import create_app
 from prescripcare.auth.models import Role
 from prescripcare.patients.loaders import PatientByIdLoader
+from prescripcare.resources import Resources
 from prescripcare.settings import Settings
 from tests.conftest import GraphQLClient, asgi_client
 from tests.factories import account, patient
@@ -64,13 +66,13 @@ async def test_request_id_is_echoed_or_generated(client: httpx.AsyncClient) -> N
 
 async def test_unexpected_errors_are_masked_with_the_request_id(
     client: httpx.AsyncClient,
-    resources,
-    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+    resources: Resources,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     doc = await account(resources, Role.CLINICIAN)
     pid = await patient(resources, doc, "Ada Byron")
 
-    async def broken(self, session, keys):  # type: ignore[no-untyped-def]
+    async def broken(self: object, session: object, keys: object) -> NoReturn:
         raise RuntimeError("password=hunter2 in a stack trace")
 
     monkeypatch.setattr(PatientByIdLoader, "load_batch", broken)
@@ -91,7 +93,7 @@ async def test_unexpected_errors_are_masked_with_the_request_id(
 async def test_queries_work_over_get_but_mutations_do_not(
     client: httpx.AsyncClient,
     gql: GraphQLClient,
-    resources,  # type: ignore[no-untyped-def]
+    resources: Resources,
 ) -> None:
     user = await account(resources, Role.CAREGIVER)
     got = await client.get(

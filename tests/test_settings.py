@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import pytest
 
@@ -45,7 +46,7 @@ def test_a_complete_production_configuration_loads() -> None:
         ({"build_commit": "not-a-commit"}, "BUILD_COMMIT"),
     ],
 )
-def test_unsafe_production_settings_refuse_to_start(change: dict, message: str) -> None:  # type: ignore[type-arg]
+def test_unsafe_production_settings_refuse_to_start(change: dict[str, Any], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         load_settings(**{**GOOD, **change})
 

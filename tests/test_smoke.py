@@ -1,7 +1,9 @@
+import httpx
+
 from tests.conftest import GraphQLClient
 
 
-async def test_health(client) -> None:
+async def test_health(client: httpx.AsyncClient) -> None:
     response = await client.get("/health")
     assert response.status_code == 200
     assert response.headers["x-request-id"]

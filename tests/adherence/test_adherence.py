@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import delete
+from sqlmodel import col
 
 from prescripcare.clock import SettableClock
 from prescripcare.db import transaction
@@ -62,8 +63,8 @@ async def combination(resources: Resources) -> Any:
         )
     yield
     async with transaction(resources.sessions) as session:
-        await session.execute(delete(Prescription).where(Prescription.rxcui == COMBINATION))
-        await session.execute(delete(DrugConcept).where(DrugConcept.rxcui == COMBINATION))
+        await session.execute(delete(Prescription).where(col(Prescription.rxcui) == COMBINATION))
+        await session.execute(delete(DrugConcept).where(col(DrugConcept.rxcui) == COMBINATION))
 
 
 async def holding(

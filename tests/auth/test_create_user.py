@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import func, select
 
@@ -12,8 +14,8 @@ from tests.conftest import GraphQLClient
 from tests.factories import account
 
 
-def new_user(role: str = "CLINICIAN", **overrides: object) -> dict:  # type: ignore[type-arg]
-    data = {
+def new_user(role: str = "CLINICIAN", **overrides: object) -> dict[str, Any]:
+    data: dict[str, object] = {
         "email": "dr.osei@clinic.example.org",
         "password": "a long clinic passphrase",
         "role": role,

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from prescripcare.auth.models import User
 from prescripcare.patients.models import Patient
@@ -151,6 +152,6 @@ async def test_wrong_email_and_wrong_password_look_the_same(
 async def test_passwords_are_stored_as_argon2id(gql: GraphQLClient, resources: Resources) -> None:
     await gql.data(REGISTER, registration())
     async with resources.sessions() as s:
-        stored = await s.scalar(select(User.password_hash))
+        stored = await s.scalar(select(col(User.password_hash)))
     assert stored is not None
     assert stored.startswith("$argon2id$") and PASSWORD not in stored

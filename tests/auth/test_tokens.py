@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import jwt
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 
 from prescripcare.auth.models import RefreshToken, Role
 from prescripcare.clock import SettableClock
@@ -26,8 +28,8 @@ async def me_code(gql: GraphQLClient, token: str) -> str | None:
     return code
 
 
-async def refresh(gql: GraphQLClient, token: str) -> dict:  # type: ignore[type-arg]
-    out: dict = (await gql.data(REFRESH, {"refreshToken": token}))["refreshToken"]  # type: ignore[type-arg]
+async def refresh(gql: GraphQLClient, token: str) -> dict[str, Any]:
+    out: dict[str, Any] = (await gql.data(REFRESH, {"refreshToken": token}))["refreshToken"]
     return out
 
 
@@ -157,6 +159,6 @@ async def test_logout_with_an_unknown_token(gql: GraphQLClient) -> None:
 async def test_refresh_tokens_are_stored_hashed(resources: Resources) -> None:
     user = await account(resources, Role.PATIENT)
     async with resources.sessions() as s:
-        stored = list(await s.scalars(select(RefreshToken.token_hash)))
+        stored = list(await s.scalars(select(col(RefreshToken.token_hash))))
     assert len(stored) == 1
     assert user.refresh_token not in stored[0] and len(stored[0]) == 64

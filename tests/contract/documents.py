@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from graphql import (
     DocumentNode,
+    ExecutableDefinitionNode,
     FragmentDefinitionNode,
     OperationDefinitionNode,
     parse,
@@ -37,7 +38,7 @@ def contract_document() -> DocumentNode:
                 operations[definition.name.value] = definition
             elif isinstance(definition, FragmentDefinitionNode):
                 fragments[definition.name.value] = definition
-    ordered = [operations[name] for name in sorted(operations)]
+    ordered: list[ExecutableDefinitionNode] = [operations[name] for name in sorted(operations)]
     ordered += [fragments[name] for name in sorted(fragments)]
     return DocumentNode(definitions=tuple(ordered))
 

@@ -1,9 +1,5 @@
-"""Every client document in the shared contract validates against our schema.
-
-Documents that need fields a later issue adds are expected to fail, strictly:
-when that issue lands the test turns green-unexpectedly and the mark must go,
-so this list only ever shrinks.
-"""
+"""Every client document of the contract validates against our schema, and
+the contract holds exactly the operations we serve."""
 
 from __future__ import annotations
 
@@ -12,8 +8,6 @@ from graphql import DocumentNode, OperationDefinitionNode, validate
 
 from prescripcare.graphql.schema import schema
 from tests.contract.documents import contract_document
-
-PENDING = {}
 
 
 def _operations() -> list[OperationDefinitionNode]:
@@ -25,16 +19,9 @@ OPERATIONS = _operations()
 
 
 def _params() -> list[object]:
-    params = []
-    for op in OPERATIONS:
-        assert op.name is not None
-        name = op.name.value
-        marks = [pytest.mark.xfail(reason=PENDING[name], strict=True)] if name in PENDING else []
-        params.append(pytest.param(op, id=name, marks=marks))
-    return params
+    return [pytest.param(op, id=op.name.value if op.name else None) for op in OPERATIONS]
 
 
-# Served since the foundation (2), drug (3) and prescription (4) issues.
 SERVED = {
     "Register",
     "Login",
@@ -57,17 +44,16 @@ SERVED = {
     "PatientList",
     "PatientDashboard",
     "ReminderStatus",
-    # Security and privacy (7).
     "ExportPatientData",
     "ErasePatient",
     "AuditLog",
 }
 
 
-def test_every_contract_document_is_served_or_pending() -> None:
+def test_every_contract_document_is_served() -> None:
     names = [op.name.value for op in OPERATIONS if op.name]
     assert len(names) == len(OPERATIONS) == len(set(names))
-    assert set(names) == SERVED | set(PENDING)
+    assert set(names) == SERVED
 
 
 @pytest.mark.parametrize("operation", _params())

@@ -17,8 +17,8 @@ KOLKATA = ZoneInfo("Asia/Kolkata")
 LORD_HOWE = ZoneInfo("Australia/Lord_Howe")
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def local_times(instants: list[datetime], zone: ZoneInfo) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from prescripcare.clock import SettableClock
 from prescripcare.doses.models import Dose
@@ -43,7 +44,7 @@ async def test_a_burst_run_extends_horizons_and_marks_missed_doses(
         await worker.close()
     async with resources.sessions() as s:
         statuses = dict(
-            list(await s.execute(select(Dose.status, func.count()).group_by(Dose.status)))
+            list(await s.execute(select(col(Dose.status), func.count()).group_by(col(Dose.status))))
         )
     # Five days passed: five doses missed, and the horizon runs 14 days ahead.
     assert statuses == {"MISSED": 5, "SCHEDULED": 14}

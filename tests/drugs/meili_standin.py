@@ -50,9 +50,9 @@ def _word_typos(
         if prefix:
             candidates += [word[:n] for n in range(len(query_word) - allowed, len(word)) if n > 0]
         for candidate in candidates:
-            typos = _distance(query_word, candidate, allowed)
-            if typos <= allowed and (best is None or typos < best):
-                best = typos
+            distance = _distance(query_word, candidate, allowed)
+            if distance <= allowed and (best is None or distance < best):
+                best = distance
     return best
 
 

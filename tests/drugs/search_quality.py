@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from prescripcare.drugs.models import DrugConcept
 from prescripcare.drugs.search.base import DrugSearch, clean_query
@@ -39,7 +40,9 @@ async def misses(resources: Resources, backend: DrugSearch) -> tuple[int, list[s
         for typed in queries:
             found = await backend.search(session, clean_query(typed.query), 5)
             names = [
-                await session.scalar(select(DrugConcept.name).where(DrugConcept.rxcui == r))
+                await session.scalar(
+                    select(col(DrugConcept.name)).where(col(DrugConcept.rxcui) == r)
+                )
                 for r in found
             ]
             if not names or names[0] != typed.expected:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from prescripcare.db import transaction
 from prescripcare.drugs.interaction_csv import CsvRejected, import_interactions
@@ -31,7 +32,7 @@ async def count(res: Resources, source: str) -> int:
             await s.scalar(
                 select(func.count())
                 .select_from(DrugInteraction)
-                .where(DrugInteraction.source == source)
+                .where(col(DrugInteraction.source) == source)
             )
             or 0
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.conftest import GraphQLClient, StatementCounter
@@ -12,13 +14,13 @@ WARFARIN, ASPIRIN, ATAZANAVIR, OMEPRAZOLE = "11289", "1191", "343047", "7646"
 SMX_TMP, LISINOPRIL = "10831", "29046"
 
 
-async def check(gql: GraphQLClient, who: Account, *rxcuis: str) -> list[dict]:  # type: ignore[type-arg]
+async def check(gql: GraphQLClient, who: Account, *rxcuis: str) -> list[dict[str, Any]]:
     data = await gql.data(INTERACTION_CHECK, {"rxcuis": list(rxcuis)}, token=who.token)
-    found: list[dict] = data["interactions"]  # type: ignore[type-arg]
+    found: list[dict[str, Any]] = data["interactions"]
     return found
 
 
-def pair(finding: dict) -> set[str]:  # type: ignore[type-arg]
+def pair(finding: dict[str, Any]) -> set[str]:
     return {d["name"] for d in finding["drugs"]}
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import shutil
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 
 from prescripcare.db import transaction
 from prescripcare.drugs.models import DrugConcept, DrugIngredient, DrugNdc, DrugSearchTerm
@@ -24,34 +26,40 @@ async def run(res: Resources, directory: Path, **options: object):  # type: igno
         return await import_rxnorm(session, directory, res.clock.now(), **options)  # type: ignore[arg-type]
 
 
-async def snapshot(res: Resources) -> dict[str, list[tuple[object, ...]]]:
+async def snapshot(res: Resources) -> dict[str, list[tuple[Any, ...]]]:
     async with res.sessions() as s:
         return {
             "concepts": sorted(
                 tuple(r)
                 for r in await s.execute(
                     select(
-                        DrugConcept.rxcui,
-                        DrugConcept.tty,
-                        DrugConcept.name,
-                        DrugConcept.strength,
-                        DrugConcept.imported_at,
+                        col(DrugConcept.rxcui),
+                        col(DrugConcept.tty),
+                        col(DrugConcept.name),
+                        col(DrugConcept.strength),
+                        col(DrugConcept.imported_at),
                     )
                 )
             ),
             "ingredients": sorted(
                 tuple(r)
                 for r in await s.execute(
-                    select(DrugIngredient.rxcui, DrugIngredient.ingredient_rxcui)
+                    select(col(DrugIngredient.rxcui), col(DrugIngredient.ingredient_rxcui))
                 )
             ),
             "terms": sorted(
                 tuple(r)
                 for r in await s.execute(
-                    select(DrugSearchTerm.rxcui, DrugSearchTerm.term, DrugSearchTerm.kind)
+                    select(
+                        col(DrugSearchTerm.rxcui),
+                        col(DrugSearchTerm.term),
+                        col(DrugSearchTerm.kind),
+                    )
                 )
             ),
-            "ndcs": sorted(tuple(r) for r in await s.execute(select(DrugNdc.ndc, DrugNdc.rxcui))),
+            "ndcs": sorted(
+                tuple(r) for r in await s.execute(select(col(DrugNdc.ndc), col(DrugNdc.rxcui)))
+            ),
         }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.conftest import GraphQLClient
@@ -9,9 +11,11 @@ from tests.drugs.documents import DRUG_SEARCH
 from tests.factories import Account
 
 
-async def search(gql: GraphQLClient, who: Account, q: str, first: int | None = None) -> list[dict]:  # type: ignore[type-arg]
+async def search(
+    gql: GraphQLClient, who: Account, q: str, first: int | None = None
+) -> list[dict[str, Any]]:
     data = await gql.data(DRUG_SEARCH, {"q": q, "first": first}, token=who.token)
-    found: list[dict] = data["drugs"]  # type: ignore[type-arg]
+    found: list[dict[str, Any]] = data["drugs"]
     return found
 
 

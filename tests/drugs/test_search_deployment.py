@@ -4,6 +4,7 @@ a manifest deploys the server the configuration names."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
@@ -11,7 +12,7 @@ import yaml
 K8S = Path(__file__).resolve().parents[2] / "infra" / "k8s"
 
 
-def _documents() -> list[dict]:  # type: ignore[type-arg]
+def _documents() -> list[dict[str, Any]]:
     found = []
     for path in sorted(K8S.glob("*.yaml")):
         found += [d for d in yaml.safe_load_all(path.read_text()) if isinstance(d, dict)]

@@ -14,6 +14,7 @@ from asgi_lifespan import LifespanManager
 from prometheus_client import REGISTRY
 from pydantic import SecretStr
 from sqlalchemy import select
+from sqlmodel import col
 
 from prescripcare.app import create_app
 from prescripcare.auth.models import User
@@ -60,7 +61,9 @@ def meili() -> Iterator[MeiliStandIn]:
 async def _first_name(resources: Resources, search: FallbackDrugSearch, query: str) -> str:
     async with resources.sessions() as session:
         found = await search.search(session, query, 5)
-        name = await session.scalar(select(DrugConcept.name).where(DrugConcept.rxcui == found[0]))
+        name = await session.scalar(
+            select(col(DrugConcept.name)).where(col(DrugConcept.rxcui) == found[0])
+        )
     assert name is not None
     return name
 
@@ -138,7 +141,7 @@ async def test_seed_finishes_its_database_work_when_meilisearch_is_down(
     assert "drug search index not updated (meilisearch" in done.stderr
     assert "demo accounts created" in done.stdout
     async with resources.sessions() as session:
-        assert await session.scalar(select(User.id).limit(1)) is not None
+        assert await session.scalar(select(col(User.id)).limit(1)) is not None
 
 
 async def test_drug_search_answers_through_the_api_with_meilisearch_down(

@@ -4,6 +4,7 @@ between equally good matches."""
 from __future__ import annotations
 
 from sqlalchemy import select, text
+from sqlmodel import col
 
 from prescripcare.db import transaction
 from prescripcare.drugs.models import DrugConcept, DrugSearchPrior
@@ -23,9 +24,9 @@ RANOLAZINE = "35829"
 async def _priors(resources: Resources, *names: str) -> dict[str, float]:
     async with resources.sessions() as session:
         rows = await session.execute(
-            select(DrugConcept.name, DrugSearchPrior.prior)
-            .join(DrugSearchPrior, DrugSearchPrior.rxcui == DrugConcept.rxcui)  # type: ignore[arg-type]
-            .where(DrugConcept.name.in_(names))  # type: ignore[attr-defined]
+            select(col(DrugConcept.name), col(DrugSearchPrior.prior))
+            .join(DrugSearchPrior, col(DrugSearchPrior.rxcui) == col(DrugConcept.rxcui))
+            .where(col(DrugConcept.name).in_(names))
         )
     return {name: prior for name, prior in rows}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib import resources as package_files
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from prescripcare.db import transaction
 from prescripcare.drugs.models import DrugConcept, DrugInteraction
@@ -19,16 +20,14 @@ async def test_seed_loads_catalog_and_rules(resources: Resources, catalog: SeedR
             select(func.count())
             .select_from(DrugInteraction)
             .where(
-                DrugInteraction.source.startswith("ONC"),  # type: ignore[attr-defined]
-                DrugInteraction.severity == "CONTRAINDICATED",
+                col(DrugInteraction.source).startswith("ONC"),
+                col(DrugInteraction.severity) == "CONTRAINDICATED",
             )
         )
         unreviewed = await s.scalar(
             select(func.count())
             .select_from(DrugInteraction)
-            .where(
-                DrugInteraction.clinically_reviewed.is_(False)  # type: ignore[attr-defined]
-            )
+            .where(col(DrugInteraction.clinically_reviewed).is_(False))
         )
     assert concepts is not None and concepts >= 1000
     assert onc == 14  # the 15 ONC pairs, less the QT pair
@@ -38,11 +37,11 @@ async def test_seed_loads_catalog_and_rules(resources: Resources, catalog: SeedR
 
 async def test_seeding_again_changes_nothing(resources: Resources, catalog: SeedReport) -> None:
     async with resources.sessions() as s:
-        before = list(await s.execute(select(DrugConcept.rxcui, DrugConcept.imported_at)))
+        before = list(await s.execute(select(col(DrugConcept.rxcui), col(DrugConcept.imported_at))))
     async with transaction(resources.sessions) as session:
         await load_seed(session, resources.clock.now())
     async with resources.sessions() as s:
-        after = list(await s.execute(select(DrugConcept.rxcui, DrugConcept.imported_at)))
+        after = list(await s.execute(select(col(DrugConcept.rxcui), col(DrugConcept.imported_at))))
     assert sorted(before) == sorted(after)
 
 

@@ -10,11 +10,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from graphql import DocumentNode, OperationDefinitionNode, build_schema, print_ast
+from graphql import build_schema, print_ast
 from graphql.type import GraphQLScalarType, specified_scalar_types
 
 from tests.contract.documents import contract_document
-from tests.contract.test_operations import PENDING
 from tests.e2e.live import HERE, NODE_MODULES, needs_node
 
 ROOT = HERE.parents[1]
@@ -24,15 +23,8 @@ pytestmark = needs_node("@graphql-codegen/cli", "typescript")
 
 
 def _served_operations() -> str:
-    """The contract's documents, less those a later issue will serve (the
-    contract test marks them); codegen rejects documents the schema lacks."""
-    document = contract_document()
-    kept = [
-        d
-        for d in document.definitions
-        if not (isinstance(d, OperationDefinitionNode) and d.name and d.name.value in PENDING)
-    ]
-    return print_ast(DocumentNode(definitions=tuple(kept)))
+    """The contract's documents (tests/contract proves the schema serves them all)."""
+    return print_ast(contract_document())
 
 
 def _custom_scalars() -> dict[str, str]:

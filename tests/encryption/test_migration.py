@@ -54,7 +54,7 @@ async def scratch(migrated: Settings, service_urls: tuple[str, str]) -> AsyncIte
 
 async def _plaintext_rows(engine: AsyncEngine, password_hash: str) -> dict[str, uuid.UUID]:
     ids = {k: uuid.uuid4() for k in ("user", "patient", "rx", "override")}
-    statements = [
+    statements: list[tuple[str, dict[str, object]]] = [
         (
             "INSERT INTO users (id, email, password_hash, role, name, created_at) "
             "VALUES (:user, :email, :hash, 'CLINICIAN', 'Grace Hopper', :now)",

@@ -9,6 +9,7 @@ import subprocess
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -95,7 +96,11 @@ async def reader() -> AsyncIterator[Callable[[Settings], object]]:
 
 
 async def test_rotation_reencrypts_everything_and_login_still_works(
-    resources: Resources, record: Record, migrated: Settings, tmp_path: Path, reader: Callable
+    resources: Resources,
+    record: Record,
+    migrated: Settings,
+    tmp_path: Path,
+    reader: Callable[[Settings], Any],
 ) -> None:
     assert all(ids == {_id(KEY_A)} for ids in (await _key_ids(resources)).values())
     keys = {"ENCRYPTION_KEY": KEY_B, "ENCRYPTION_KEYS_OLD": KEY_A, "BLIND_INDEX_KEY": PINNED}
@@ -113,7 +118,7 @@ async def test_rotation_reencrypts_everything_and_login_still_works(
 
     # B alone (A retired for good) reads every value, and login finds the user.
     only_b = reader(_settings(migrated, encryption_key=KEY_B, blind_index_key=PINNED))
-    async with transaction(only_b) as session:  # type: ignore[arg-type]
+    async with transaction(only_b) as session:
         patient = await session.get(Patient, uuid.UUID(record.patient_id))
         assert patient is not None
         assert (patient.phone, patient.date_of_birth.isoformat()) == (PHONE, BIRTH)  # type: ignore[union-attr]
@@ -124,7 +129,7 @@ async def test_rotation_reencrypts_everything_and_login_still_works(
 
     # And A alone no longer can: the values really moved.
     only_a = reader(_settings(migrated, encryption_key=KEY_A))
-    async with only_a() as session:  # type: ignore[operator]
+    async with only_a() as session:
         with pytest.raises(UnknownKeyError):
             await session.get(Patient, uuid.UUID(record.patient_id))
 

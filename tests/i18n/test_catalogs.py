@@ -61,7 +61,7 @@ def test_every_catalog_translates_every_message(tag: str) -> None:
             continue
         assert "fuzzy" not in message.flags, message.id
         sources = [message.id] if isinstance(message.id, str) else list(message.id)
-        forms = [message.string] if isinstance(message.string, str) else list(message.string)
+        forms = [message.string] if isinstance(message.string, str) else list(message.string or ())
         if not isinstance(message.id, str):
             assert len(forms) == found.num_plurals, (tag, message.id)
         wanted = {name for s in sources for name in PLACEHOLDER.findall(s)}

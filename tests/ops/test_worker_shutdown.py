@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 
 from prescripcare.db import transaction
 from prescripcare.reminders.channels import Message
@@ -91,7 +92,7 @@ async def test_a_cancelled_batch_puts_its_untried_claims_back(
     with pytest.raises(asyncio.CancelledError):
         await batch
     async with resources.sessions() as s:
-        rows = (await s.execute(select(Reminder.status, Reminder.attempts))).all()
+        rows = (await s.execute(select(col(Reminder.status), col(Reminder.attempts)))).all()
     # The send in progress keeps its claim (the provider may have it); the
     # two never tried are queued again with no attempt counted.
     assert sorted((r.status, r.attempts) for r in rows) == [

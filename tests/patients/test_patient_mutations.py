@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from prescripcare.auth.models import Role
 from prescripcare.patients.models import CareTeamMember, Patient
@@ -44,7 +45,7 @@ async def test_clinician_creates_a_patient_and_joins_the_team(
     assert out["patient"]["reminderChannels"] == ["SMS", "EMAIL"]
     async with resources.sessions() as s:
         stored = await s.get(Patient, out["patient"]["id"])
-        team = list(await s.scalars(select(CareTeamMember.user_id)))
+        team = list(await s.scalars(select(col(CareTeamMember.user_id))))
     assert stored is not None and stored.phone == "+12025550143"
     assert team == [doc.id]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,7 @@ async def listed(gql: GraphQLClient, who: Account) -> set[str]:
     return {e["node"]["id"] for e in data["patients"]["edges"]}
 
 
-async def one(gql: GraphQLClient, who: Account, pid: object) -> tuple[object, str | None]:
+async def one(gql: GraphQLClient, who: Account, pid: object) -> tuple[Any, str | None]:
     body = await gql.raw(PATIENT, {"id": str(pid)}, token=who.token)
     code = body["errors"][0]["extensions"]["code"] if body.get("errors") else None
     return body["data"]["patient"], code
@@ -58,8 +59,8 @@ async def clinic(resources: Resources) -> dict[str, object]:
 
 
 async def test_each_role_sees_exactly_what_the_table_allows(
-    gql: GraphQLClient, clinic: dict
-) -> None:  # type: ignore[type-arg]
+    gql: GraphQLClient, clinic: dict[str, Any]
+) -> None:
     c = clinic
     r = await gql.data(
         LINK_CAREGIVER, {"patientId": c["own"], "email": c["carer"].email}, token=c["pat"].token
@@ -90,8 +91,8 @@ async def test_each_role_sees_exactly_what_the_table_allows(
 @pytest.mark.parametrize("bad_id", ["not-a-uuid", "", str(uuid.uuid4()), "1' OR '1'='1"])
 async def test_malformed_and_missing_ids_look_like_hidden_ones(
     gql: GraphQLClient,
-    clinic: dict,
-    bad_id: str,  # type: ignore[type-arg]
+    clinic: dict[str, Any],
+    bad_id: str,
 ) -> None:
     assert await one(gql, clinic["admin"], bad_id) == (None, "NOT_FOUND")
     out = (
@@ -104,7 +105,7 @@ async def test_malformed_and_missing_ids_look_like_hidden_ones(
 
 async def test_mutations_on_a_hidden_patient_answer_not_found(
     gql: GraphQLClient,
-    clinic: dict,  # type: ignore[type-arg]
+    clinic: dict[str, Any],
 ) -> None:
     c = clinic
     out = (
@@ -126,7 +127,7 @@ async def test_mutations_on_a_hidden_patient_answer_not_found(
 
 async def test_role_check_comes_before_the_target(
     gql: GraphQLClient,
-    clinic: dict,  # type: ignore[type-arg]
+    clinic: dict[str, Any],
 ) -> None:
     c = clinic
     # A caregiver may never update a patient: FORBIDDEN whether or not the
@@ -139,7 +140,7 @@ async def test_role_check_comes_before_the_target(
         assert body["data"]["updatePatient"] is None
 
 
-async def test_unauthenticated_calls(gql: GraphQLClient, clinic: dict) -> None:  # type: ignore[type-arg]
+async def test_unauthenticated_calls(gql: GraphQLClient, clinic: dict[str, Any]) -> None:
     for query, variables in [
         (PATIENT_LIST, {}),
         (PATIENT, {"id": clinic["pa"]}),
@@ -151,7 +152,7 @@ async def test_unauthenticated_calls(gql: GraphQLClient, clinic: dict) -> None: 
 
 async def test_care_team_membership_grants_and_removal_revokes(
     gql: GraphQLClient,
-    clinic: dict,  # type: ignore[type-arg]
+    clinic: dict[str, Any],
 ) -> None:
     c = clinic
     added = (
@@ -180,7 +181,7 @@ async def test_care_team_membership_grants_and_removal_revokes(
 
 async def test_patient_manages_own_team_and_caregivers(
     gql: GraphQLClient,
-    clinic: dict,  # type: ignore[type-arg]
+    clinic: dict[str, Any],
 ) -> None:
     c = clinic
     pat = c["pat"]
@@ -214,7 +215,7 @@ async def test_patient_manages_own_team_and_caregivers(
 async def test_caregiver_may_step_back_but_not_remove_others(
     gql: GraphQLClient,
     resources: Resources,
-    clinic: dict,  # type: ignore[type-arg]
+    clinic: dict[str, Any],
 ) -> None:
     c = clinic
     other = await account(resources, Role.CAREGIVER)
@@ -244,7 +245,7 @@ async def test_caregiver_may_step_back_but_not_remove_others(
 
 async def test_linking_needs_an_account_of_the_right_role(
     gql: GraphQLClient,
-    clinic: dict,  # type: ignore[type-arg]
+    clinic: dict[str, Any],
 ) -> None:
     c = clinic
     for email in ("nobody@example.org", c["doc_b"].email):

@@ -11,6 +11,7 @@ from typing import Any
 
 import strawberry
 from sqlalchemy import func, select
+from sqlmodel import col
 from starlette.requests import Request
 
 from prescripcare.audit.models import AuditEntry
@@ -87,9 +88,9 @@ class Oracle:
     async def _entries_after(self, seq: int) -> list[tuple[str, str, str | None]]:
         async with self.resources.sessions() as session:
             rows = await session.execute(
-                select(AuditEntry.action, AuditEntry.entity, AuditEntry.entity_id)
-                .where(AuditEntry.seq > seq)  # type: ignore[operator]
-                .order_by(AuditEntry.seq)  # type: ignore[arg-type]
+                select(col(AuditEntry.action), col(AuditEntry.entity), col(AuditEntry.entity_id))
+                .where(col(AuditEntry.seq) > seq)
+                .order_by(col(AuditEntry.seq))
             )
             return [(r[0], r[1], r[2]) for r in rows]
 

@@ -4,6 +4,7 @@ reference executor answers them."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from prescripcare.auth.models import Role
 from prescripcare.graphql.trusted import contract_operation
@@ -34,7 +35,7 @@ async def test_patient_list_and_dashboard_are_planned(
         assert out["prescribe"]["errors"] == [], out
     oracle = Oracle.for_resources(resources)
     now = resources.clock.now()
-    cases = [
+    cases: list[tuple[str, dict[str, Any]]] = [
         ("PatientList", {"first": 50}),
         (
             "PatientDashboard",

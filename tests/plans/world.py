@@ -9,6 +9,7 @@ import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import col
@@ -46,7 +47,9 @@ class World:
     now: datetime | None = None
 
 
-async def _ok(gql: GraphQLClient, document: str, variables: dict[str, object], token: str) -> dict:  # type: ignore[type-arg]
+async def _ok(
+    gql: GraphQLClient, document: str, variables: dict[str, object], token: str
+) -> dict[str, Any]:
     data = await gql.data(document, variables, token=token)
     payload = next(iter(data.values()))
     assert payload["errors"] == [], payload

@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 from fhir.resources.R4B.bundle import Bundle
+from sqlmodel import col
 
 from prescripcare.auth.models import Role
 from prescripcare.resources import Resources
@@ -80,7 +81,9 @@ async def test_the_chosen_language_is_the_patients_preferred_communication(
     from prescripcare.patients.models import Patient
 
     async with transaction(resources.sessions) as session:
-        chosen = update(Patient).where(Patient.id == record.patient_id).values(language="pt-BR")
+        chosen = (
+            update(Patient).where(col(Patient.id) == record.patient_id).values(language="pt-BR")
+        )
         await session.execute(chosen)
     body = (await get(client, record.patient_id, record.patient.now_token)).json()
     Bundle.model_validate(body)

@@ -57,7 +57,9 @@ def count_squares(png: Path, min_side: int = 12) -> int:
     assert pixels is not None
 
     def filled(x: int, y: int) -> bool:
-        r, g, b = pixels[x, y][:3]
+        pixel = pixels[x, y]
+        assert isinstance(pixel, tuple)
+        r, g, b = pixel[:3]
         return min(r, g, b) < 235 and max(r, g, b) > 120
 
     seen = bytearray(width * height)

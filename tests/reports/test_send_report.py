@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 from starlette.applications import Starlette
 
 from prescripcare.app import resources_of
@@ -79,7 +80,7 @@ async def test_the_patient_sends_it_to_their_caregiver_and_clinician(
     async with resources.sessions() as session:
         entries = list(
             await session.scalars(
-                select(AuditEntry).where(AuditEntry.action == "PATIENT_REPORT_SENT")
+                select(AuditEntry).where(col(AuditEntry.action) == "PATIENT_REPORT_SENT")
             )
         )
     assert [(e.actor_id, e.entity_id, str(e.patient_id)) for e in entries] == [

@@ -121,7 +121,7 @@ def _operation(node: OperationDefinitionNode) -> Operation:
     served = not validate(schema._schema, document)
     strings: list[tuple[Path, str]] = []
     for definition in node.variable_definitions or ():
-        kind = type_from_ast(schema._schema, definition.type)  # type: ignore[arg-type]
+        kind = type_from_ast(schema._schema, definition.type)
         if kind is not None:
             strings += _string_paths(kind, (definition.variable.name.value,))  # type: ignore[arg-type]
     first = node.selection_set.selections[0]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
@@ -70,7 +71,7 @@ async def fuzzer(production_resources: Resources, catalog: SeedReport) -> Accoun
     database=None,
 )
 def test_no_generated_document_is_a_server_error(
-    case: Case, fuzz_client: TestClient, fuzzer: Account
+    case: Case[Any], fuzz_client: TestClient, fuzzer: Account
 ) -> None:
     kwargs = case.as_transport_kwargs(
         base_url="http://testserver/graphql",

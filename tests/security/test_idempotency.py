@@ -161,7 +161,10 @@ async def test_a_malformed_key_is_bad_user_input(
     response = await client.post(
         "/graphql",
         json={"query": RECORD_DOSE, "variables": {"doseId": dose_id, "status": "TAKEN"}},
-        headers={"Authorization": f"Bearer {doctor.now_token}", "Idempotency-Key": key},
+        headers=[
+            (b"Authorization", f"Bearer {doctor.now_token}".encode()),
+            (b"Idempotency-Key", key if isinstance(key, bytes) else key.encode()),
+        ],
     )
     assert response.status_code == 400
     error = response.json()["errors"][0]
