@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ from prescripcare.auth.models import Role
 from prescripcare.clock import SettableClock
 from prescripcare.db import transaction
 from prescripcare.doses.missed import mark_missed
-from prescripcare.doses.models import DoseRecord
+from prescripcare.doses.models import Dose, DoseRecord
 from prescripcare.resources import Resources
 from tests.conftest import GraphQLClient
 from tests.factories import Account, account, patient
@@ -190,3 +191,29 @@ async def test_a_discontinued_prescriptions_future_doses_cannot_be_recorded(
     await gql.data(DISCONTINUE, {"id": rx["id"], "reason": "Stopped"}, token=doctor.now_token)
     out = await record(gql, doctor, dose, "TAKEN")
     assert [e["code"] for e in out["errors"]] == ["NOT_FOUND"]  # the future dose is gone
+
+
+async def test_a_dose_recorded_early_cannot_change_once_the_prescription_is_discontinued(
+    gql: GraphQLClient,
+    resources: Resources,
+    clock: SettableClock,
+    doctor: Account,
+    rx: dict[str, Any],
+) -> None:
+    # Taken an hour early, then stopped: the recorded dose stays (history),
+    # and is still to come, so recordDose reaches the discontinued rule.
+    dose = rx["nextDose"]["id"]
+    clock.set(FIRST_DOSE - timedelta(hours=1))
+    assert (await record(gql, doctor, dose, "TAKEN"))["errors"] == []
+    stopped = await gql.data(
+        DISCONTINUE, {"id": rx["id"], "reason": "Stopped"}, token=doctor.now_token
+    )
+    assert stopped["discontinuePrescription"]["errors"] == []
+    out = await record(gql, doctor, dose, "SKIPPED")
+    assert [(e["code"], e["field"]) for e in out["errors"]] == [("INVALID_STATE", "doseId")]
+    assert out["dose"] is None
+    async with resources.sessions() as s:
+        records = [r.status for r in await s.scalars(select(DoseRecord))]
+        status = await s.scalar(select(col(Dose.status)).where(col(Dose.id) == uuid.UUID(dose)))
+    assert records == ["TAKEN"]  # nothing written
+    assert status == "TAKEN"

@@ -65,3 +65,25 @@ async def _patient_of(gql: GraphQLClient, doctor: Account) -> str:
     data = await gql.data("{ patients { edges { node { id } } } }", token=doctor.token)
     pid: str = data["patients"]["edges"][0]["node"]["id"]
     return pid
+
+
+async def test_a_fill_more_than_30_days_before_the_start_is_refused(
+    gql: GraphQLClient, doctor: Account, rx: dict[str, Any]
+) -> None:
+    async def fill(on: str) -> dict[str, Any]:
+        variables = {"input": {"prescriptionId": rx["id"], "filledOn": on, "daysSupply": 30}}
+        out: dict[str, Any] = (await gql.data(RECORD_FILL, variables, token=doctor.token))[
+            "recordFill"
+        ]
+        return out
+
+    # The prescription starts on 2026-01-13: a fill may precede it by 30 days.
+    early = await fill("2025-12-13")
+    assert [(e["code"], e["field"]) for e in early["errors"]] == [("INVALID", "input.filledOn")]
+    assert early["fill"] is None
+    edge = await fill("2025-12-14")
+    assert edge["errors"] == []
+    query = "query($id: ID!) { patient(id: $id) { prescriptions { fills { filledOn } } } }"
+    data = await gql.data(query, {"id": await _patient_of(gql, doctor)}, token=doctor.token)
+    only = data["patient"]["prescriptions"][0]
+    assert [f["filledOn"] for f in only["fills"]] == ["2025-12-14"]  # the refused one: not written
