@@ -16,7 +16,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import Update, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -30,8 +30,13 @@ async def mark_missed(
     """Doses not recorded within the grace period after max(scheduled time,
     snooze end), or open longer than OPEN_REACH, become MISSED; answers their
     (dose id, patient id). `since`: see the module's docstring."""
+    result = await session.execute(missed_statement(now, grace, since))
+    return [(row[0], row[1]) for row in result]
+
+
+def missed_statement(now: datetime, grace: timedelta, since: datetime | None) -> Update:
     bound = [] if since is None else [col(Dose.scheduled_at) >= since]
-    result = await session.execute(
+    return (
         update(Dose)
         .where(
             col(Dose.status) == DoseStatus.SCHEDULED.value,
@@ -44,4 +49,3 @@ async def mark_missed(
         .values(status=DoseStatus.MISSED.value)
         .returning(col(Dose.id), col(Dose.patient_id))
     )
-    return [(row[0], row[1]) for row in result]

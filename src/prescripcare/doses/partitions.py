@@ -28,7 +28,7 @@ MONTHS_AHEAD = 4
 
 _ENSURE = text(
     "SELECT dose_partitions_ensure(CAST(:low AS timestamptz), "
-    "CAST(:low AS timestamptz) + make_interval(months => :months + 1))"
+    "CAST(:low AS timestamptz) + make_interval(months => :months, secs => 1))"
 )
 
 _PARTITIONS = text("""

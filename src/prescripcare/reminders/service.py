@@ -76,7 +76,7 @@ CROSS JOIN LATERAL unnest(p.reminder_channels) AS ch(channel)
 WHERE d.status = 'SCHEDULED' AND rx.status = 'ACTIVE'
   -- No dose is open longer than this (doses/window.py): the scan reads only
   -- the current months' partitions.
-  AND d.scheduled_at > :open_since
+  AND d.scheduled_at > :open_since AND d.scheduled_at <= :now
   AND due.at <= :now AND due.at > :oldest
   AND ch.channel = ANY(CAST(:channels AS text[]))
   AND NOT (
