@@ -154,7 +154,10 @@ async def mark_missed_doses(ctx: Context) -> int:
     now = res.clock.now()
     # The first run of this worker sweeps the whole history (catching up any
     # downtime); later ones read from the last committed run on (missed.py).
+    # A clock set back sweeps everything again.
     since: datetime | None = ctx.get("missed_since")
+    if since is not None and since > open_since(now):
+        since = None
     async with transaction(res.sessions) as session:
         missed = await mark_missed(session, now, res.settings.dose_grace, since)
         await queue_caregiver_alerts(session, missed, now)
