@@ -139,7 +139,9 @@ async def _doses(res: Resources, low: date, high: date) -> None:
     await _execute(res, "SELECT dose_days_rebuild(ARRAY(SELECT id FROM patients))")
     async with res.engine.connect() as conn:
         autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.execute(text("SET statement_timeout = 0"))
         await autocommit.execute(text("VACUUM ANALYZE"))
+        await autocommit.execute(text("RESET statement_timeout"))
 
 
 class SqlTimer:
@@ -268,7 +270,10 @@ async def _run(settings: Settings, patients: int, repeat: int) -> None:
                 async with res.sessions() as session:
                     rows = int(await session.scalar(text("SELECT count(*) FROM doses")) or 0)
                 print(f"{label} history: {rows:,} dose rows", flush=True)
-                results.append((rows, await _measure(res, timer, client, token, pid, repeat)))
+                measured = await _measure(res, timer, client, token, pid, repeat)
+                for name, (ms, _) in measured.items():
+                    print(f"  {name}: {ms:.1f} ms", flush=True)
+                results.append((rows, measured))
     (small_rows, small), (large_rows, large) = results
     print()
     print(f"SQL ms per call (median of {repeat}), {patients:,} patients")
