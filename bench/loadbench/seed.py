@@ -184,6 +184,13 @@ FROM (SELECT rx.id AS rx, rx.patient_id, random() AS r,
            unnest(rx.times_of_day) AS t) AS s
 """
 
+# Doses are partitioned by month: the history's months exist before it goes in
+# (the worker keeps only the months ahead).
+_PARTITIONS = """
+SELECT dose_partitions_ensure(CAST(CAST(:start AS date) AS timestamptz),
+                              CAST(CAST(:end AS date) + 1 AS timestamptz))
+"""
+
 # A 30-day fill each month, some a few days late (gaps in coverage).
 _FILLS = """
 INSERT INTO fills (id, prescription_id, filled_on, days_supply, quantity, recorded_by, created_at)
@@ -196,10 +203,11 @@ WHERE rx.prescriber_id = :clinician
 
 # The SMS sent for each dose of the last week.
 _REMINDERS = """
-INSERT INTO reminders (id, kind, dose_id, patient_id, channel, recipient, due_at, status,
-                       attempts, next_attempt_at, provider_message_id, sent_at, created_at,
-                       updated_at)
-SELECT gen_random_uuid(), 'medication_reminder', d.id, d.patient_id, 'SMS', 'patient',
+INSERT INTO reminders (id, kind, dose_id, dose_scheduled_at, patient_id, channel, recipient,
+                       due_at, status, attempts, next_attempt_at, provider_message_id, sent_at,
+                       created_at, updated_at)
+SELECT gen_random_uuid(), 'medication_reminder', d.id, d.scheduled_at, d.patient_id, 'SMS',
+       'patient',
        d.scheduled_at, 'DELIVERED', 1, d.scheduled_at, 'SM' || md5(CAST(d.id AS text)),
        d.scheduled_at + interval '2 seconds', d.scheduled_at, d.scheduled_at
 FROM doses d JOIN prescriptions rx ON rx.id = d.prescription_id AND rx.prescriber_id = :clinician
@@ -230,7 +238,7 @@ async def seed_clinic(
             "zones": ZONES,
             "drugs": DRUGS,
         }
-        for sql in (_PATIENTS, _CARE_TEAM, _PRESCRIPTIONS, _DOSES, _FILLS, _REMINDERS):
+        for sql in (_PATIENTS, _CARE_TEAM, _PRESCRIPTIONS, _PARTITIONS, _DOSES, _FILLS, _REMINDERS):
             await _execute(session, sql, params)
         await _encrypted_fields(session)
     if analyze:

@@ -7,7 +7,7 @@ dedupes them by job id in Redis) and every job is idempotent anyway.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -21,6 +21,8 @@ from prescripcare.clock import Clock
 from prescripcare.db import SessionFactory, transaction
 from prescripcare.doses.materialize import extend_horizons
 from prescripcare.doses.missed import mark_missed
+from prescripcare.doses.partitions import ensure_partitions
+from prescripcare.doses.window import open_since
 from prescripcare.drugs.search.priors import refresh_priors
 from prescripcare.observability.endpoint import refresh_scraped_gauges, serve_metrics_port
 from prescripcare.observability.errors import init_sentry
@@ -150,9 +152,16 @@ async def send_due_reminders(ctx: Context) -> int:
 async def mark_missed_doses(ctx: Context) -> int:
     res: Resources = ctx["resources"]
     now = res.clock.now()
+    # The first run of this worker sweeps the whole history (catching up any
+    # downtime); later ones read from the last committed run on (missed.py).
+    # A clock set back sweeps everything again.
+    since: datetime | None = ctx.get("missed_since")
+    if since is not None and since > open_since(now):
+        since = None
     async with transaction(res.sessions) as session:
-        missed = await mark_missed(session, now, res.settings.dose_grace)
+        missed = await mark_missed(session, now, res.settings.dose_grace, since)
         await queue_caregiver_alerts(session, missed, now)
+    ctx["missed_since"] = open_since(now)
     await publish(
         res.redis,
         res.keys,
@@ -162,6 +171,13 @@ async def mark_missed_doses(ctx: Context) -> int:
         ],
     )
     return len(missed)
+
+
+async def ensure_dose_partitions(ctx: Context) -> int:
+    """Creates the dose table's month partitions ahead (doses/partitions.py)."""
+    res: Resources = ctx["resources"]
+    async with transaction(res.sessions) as session:
+        return await ensure_partitions(session, res.clock.now())
 
 
 async def refresh_search_priors(ctx: Context) -> int:
@@ -207,6 +223,13 @@ def build_worker(
                 run_at_startup=True,
             ),
             cron(mark_missed_doses, name=keys.key("mark-missed-doses"), run_at_startup=True),
+            cron(
+                ensure_dose_partitions,
+                name=keys.key("ensure-dose-partitions"),
+                hour={3},
+                minute={17},
+                run_at_startup=True,
+            ),
             cron(
                 refresh_search_priors,
                 name=keys.key("refresh-search-priors"),

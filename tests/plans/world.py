@@ -169,6 +169,7 @@ async def build_world(
                     id=uuid.uuid4(),
                     kind=ReminderKind.MEDICATION.value,
                     dose_id=dose.id,
+                    dose_scheduled_at=dose.scheduled_at,
                     patient_id=dose.patient_id,
                     channel=rng.choice(["SMS", "EMAIL", "PUSH"]),
                     due_at=dose.scheduled_at,

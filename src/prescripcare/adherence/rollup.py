@@ -28,6 +28,7 @@ from prescripcare.adherence.counts import (
 from prescripcare.adherence.models import DoseDay
 from prescripcare.auth.viewer import Viewer
 from prescripcare.doses.models import Dose, DoseStatus
+from prescripcare.doses.window import LOCAL_DAY_REACH
 from prescripcare.patients.access import visible_patients
 from prescripcare.patients.models import Patient
 
@@ -53,6 +54,9 @@ async def day_counts_from_rollup(
             col(Dose.status) == DoseStatus.SCHEDULED.value,
             col(Dose.scheduled_at) >= today_start,
             col(Dose.scheduled_at) <= now,
+            # The same bound as a constant, so the plan reads only the
+            # current month's partition (or two), not every month.
+            col(Dose.scheduled_at) > now - LOCAL_DAY_REACH,
         )
         .scalar_subquery()
     )

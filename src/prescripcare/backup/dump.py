@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +20,7 @@ from prescripcare.backup.history import record_success
 from prescripcare.backup.hooks import RestoreHook
 from prescripcare.backup.objectstore import ObjectStore
 from prescripcare.backup.retention import backup_name, prune
+from prescripcare.backup.toc import partition_keys_first
 from prescripcare.backup.tools import find_tool
 from prescripcare.db import Database
 
@@ -154,40 +157,64 @@ async def _record(database: Database, taken_at: datetime, location: str, size: i
 
 
 def _restore(pg_restore: Path, db: Libpq, archive: Path, key: bytes | None) -> None:
-    args = [
-        str(pg_restore),
-        "--clean",
-        "--if-exists",
-        "--no-owner",
-        "--no-privileges",
-        "--single-transaction",
-        "--exit-on-error",
-        "--no-password",
-        f"--dbname={db.url}",
-    ]
     encrypted = is_encrypted(archive)
     if encrypted and key is None:
         raise RuntimeError("the backup is encrypted: set BACKUP_ENCRYPTION_KEY")
+    listing = _pg_restore([str(pg_restore), "--list"], db, archive, key)
+    with tempfile.NamedTemporaryFile("w", suffix=".toc") as order:
+        order.write(partition_keys_first(listing))
+        order.flush()
+        args = [
+            str(pg_restore),
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--no-privileges",
+            "--single-transaction",
+            "--exit-on-error",
+            "--no-password",
+            f"--use-list={order.name}",
+            f"--dbname={db.url}",
+        ]
+        _pg_restore(args, db, archive, key)
+
+
+def _pg_restore(args: list[str], db: Libpq, archive: Path, key: bytes | None) -> str:
+    """Runs pg_restore on the archive (decrypted on the way in when it is
+    encrypted); answers what it printed."""
+    encrypted = is_encrypted(archive)
     if not encrypted:
-        args.append(str(archive))
+        args = [*args, str(archive)]
     stdin = subprocess.PIPE if encrypted else subprocess.DEVNULL
-    with subprocess.Popen(  # noqa: S603 - a binary we located, no shell
-        args, stdin=stdin, stderr=subprocess.PIPE, env=db.env
-    ) as proc:
+    with (
+        tempfile.TemporaryFile() as output,
+        subprocess.Popen(  # noqa: S603 - a binary we located, no shell
+            args, stdin=stdin, stdout=output, stderr=subprocess.PIPE, env=db.env
+        ) as proc,
+    ):
         assert proc.stderr is not None
         if encrypted:
             assert proc.stdin is not None and key is not None
             try:
                 with archive.open("rb") as source:
                     decrypt_stream(key, source, proc.stdin)
+            except BrokenPipeError:
+                # pg_restore stopped reading: --list once it has the table of
+                # contents; a restore only on an error, which its exit says.
+                pass
             except BaseException:
                 proc.kill()  # half an archive must not be restored
                 raise
             finally:
-                proc.stdin.close()
+                with contextlib.suppress(BrokenPipeError):
+                    proc.stdin.close()
         errors = proc.stderr.read().decode(errors="replace")
+        proc.wait()
+        output.seek(0)
+        printed = output.read().decode(errors="replace")
     if proc.returncode != 0:
         raise RuntimeError(f"pg_restore failed: {errors.strip()}")
+    return printed
 
 
 async def _has_tables(conn: Any) -> bool:

@@ -11,7 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
+from prescripcare.auth.viewer import Viewer
+from prescripcare.db import SessionFactory
 from prescripcare.doses.models import Dose, DoseStatus
+from prescripcare.doses.window import open_since
 from prescripcare.loading import SessionLoader, one_per_key
 from prescripcare.patients.access import visible_patients
 from prescripcare.patients.models import Patient
@@ -20,20 +23,33 @@ from prescripcare.prescriptions.models import Prescription, PrescriptionStatus
 WindowKey = tuple[uuid.UUID, datetime, datetime]
 
 
-class NextDoseByPrescriptionLoader(SessionLoader[uuid.UUID, Dose | None]):
+class _NextDoseLoader(SessionLoader[uuid.UUID, Dose | None]):
+    """No dose is open longer than OPEN_REACH (doses/window.py): the next
+    dose is looked for from then on, in the current and later months only."""
+
+    def __init__(self, sessions: SessionFactory, viewer: Viewer | None, now: datetime) -> None:
+        super().__init__(sessions, viewer)
+        self.since = open_since(now)
+
+
+class NextDoseByPrescriptionLoader(_NextDoseLoader):
     """The earliest dose still SCHEDULED (snoozed ones included)."""
 
     async def load_batch(self, session: AsyncSession, keys: list[uuid.UUID]) -> list[Dose | None]:
         rows = await session.scalars(
             select(Dose)
-            .where(col(Dose.prescription_id).in_(keys), col(Dose.status) == DoseStatus.SCHEDULED)
+            .where(
+                col(Dose.prescription_id).in_(keys),
+                col(Dose.status) == DoseStatus.SCHEDULED,
+                col(Dose.scheduled_at) >= self.since,
+            )
             .ext(distinct_on(col(Dose.prescription_id)))
             .order_by(col(Dose.prescription_id), col(Dose.scheduled_at))
         )
         return one_per_key(keys, rows, lambda d: d.prescription_id)
 
 
-class NextDoseByPatientLoader(SessionLoader[uuid.UUID, Dose | None]):
+class NextDoseByPatientLoader(_NextDoseLoader):
     """A patient's earliest SCHEDULED dose of an active prescription."""
 
     async def load_batch(self, session: AsyncSession, keys: list[uuid.UUID]) -> list[Dose | None]:
@@ -52,6 +68,7 @@ class NextDoseByPatientLoader(SessionLoader[uuid.UUID, Dose | None]):
             .where(
                 col(Dose.patient_id) == patients.c.id,
                 col(Dose.status) == DoseStatus.SCHEDULED,
+                col(Dose.scheduled_at) >= self.since,
                 col(Prescription.status) == PrescriptionStatus.ACTIVE,
             )
             .order_by(col(Dose.scheduled_at))

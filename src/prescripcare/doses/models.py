@@ -6,7 +6,18 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    PrimaryKeyConstraint,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import UUID
 from sqlmodel import Field, SQLModel
 
@@ -26,6 +37,10 @@ class Dose(SQLModel, table=True):
 
     __tablename__ = "doses"
     __table_args__ = (
+        # Partitioned by month of `scheduled_at` (migration 0019,
+        # doses/partitions.py): every key carries the partition key, so a
+        # dose is (id, scheduled_at) and its references carry both.
+        PrimaryKeyConstraint("id", "scheduled_at", name="pk_doses"),
         # One dose per prescription and instant: materializing twice, even at
         # the same moment in two workers, cannot duplicate a dose.
         UniqueConstraint("prescription_id", "scheduled_at", name="uq_doses_prescription_time"),
@@ -45,9 +60,10 @@ class Dose(SQLModel, table=True):
             "scheduled_at",
             postgresql_where=text("status = 'SCHEDULED'"),
         ),
+        {"postgresql_partition_by": "RANGE (scheduled_at)"},
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=Column(UUID, primary_key=True))
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=Column(UUID, nullable=False))
     prescription_id: uuid.UUID = Field(
         sa_column=Column(UUID, ForeignKey("prescriptions.id", ondelete="CASCADE"), nullable=False)
     )
@@ -56,7 +72,7 @@ class Dose(SQLModel, table=True):
     patient_id: uuid.UUID = Field(
         sa_column=Column(UUID, ForeignKey("patients.id", ondelete="CASCADE"), nullable=False)
     )
-    scheduled_at: datetime = Field(sa_column=utc_column())
+    scheduled_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     status: str = Field(
         default=DoseStatus.SCHEDULED.value, sa_column=Column(String(16), nullable=False)
     )
@@ -74,13 +90,20 @@ class DoseRecord(SQLModel, table=True):
     """Every recording of a dose, so a corrected record keeps its history."""
 
     __tablename__ = "dose_records"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["dose_id", "dose_scheduled_at"],
+            ["doses.id", "doses.scheduled_at"],
+            name="fk_dose_records_dose_id_doses",
+            ondelete="CASCADE",
+            onupdate="CASCADE",
+        ),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=Column(UUID, primary_key=True))
-    dose_id: uuid.UUID = Field(
-        sa_column=Column(
-            UUID, ForeignKey("doses.id", ondelete="CASCADE"), nullable=False, index=True
-        )
-    )
+    dose_id: uuid.UUID = Field(sa_column=Column(UUID, nullable=False, index=True))
+    # The dose's partition key, so the reference is a key of `doses`.
+    dose_scheduled_at: datetime = Field(sa_column=utc_column())
     status: str = Field(sa_column=Column(String(16), nullable=False))
     taken_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     recorded_at: datetime = Field(sa_column=utc_column())

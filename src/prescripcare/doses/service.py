@@ -103,6 +103,7 @@ async def record_dose(
     session.add(
         DoseRecord(
             dose_id=dose.id,
+            dose_scheduled_at=dose.scheduled_at,
             status=action.value,
             taken_at=taken,
             recorded_at=now,

@@ -68,9 +68,19 @@ class _Walk:
             if key not in known:
                 known.add(key)
                 have.append(data)
-        if len(pk) == 1:
-            self.keys.setdefault(table.name, set()).update(r[pk[0]] for r in have)
+        referred_by = _key_column(table)
+        if referred_by is not None:
+            self.keys.setdefault(table.name, set()).update(r[referred_by] for r in have)
         return True
+
+
+def _key_column(table: Table) -> str | None:
+    """The column other rows refer to this table's rows by: its key, or `id`
+    in a key that also carries a partition key (doses: id, scheduled_at)."""
+    pk = [c.name for c in table.primary_key.columns]
+    if len(pk) == 1:
+        return pk[0]
+    return "id" if "id" in pk else None
 
 
 def owned_by_account() -> list[tuple[Table, str]]:
@@ -113,6 +123,10 @@ async def rows_about_patient(
             for fk in table.foreign_keys:
                 target = fk.column.table.name
                 if target == "users" or target not in walk.keys:
+                    continue
+                # A composite reference (dose id and instant) is followed by
+                # its id alone.
+                if fk.column.name != _key_column(fk.column.table):
                     continue
                 changed |= await walk.add(table, fk.parent.name, walk.keys[target])
     return {name: rows for name, rows in walk.rows.items() if rows}

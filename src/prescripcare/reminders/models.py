@@ -7,7 +7,17 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.dialects.postgresql import UUID
 from sqlmodel import Field, SQLModel
 
@@ -44,6 +54,18 @@ class Reminder(SQLModel, table=True):
             unique=True,
         ),
         CheckConstraint(one_of("status", ReminderState), name="status_known"),
+        # A dose's reminders carry its partition key (doses are partitioned
+        # by month of scheduled_at): both or neither.
+        ForeignKeyConstraint(
+            ["dose_id", "dose_scheduled_at"],
+            ["doses.id", "doses.scheduled_at"],
+            name="fk_reminders_dose_id_doses",
+            ondelete="CASCADE",
+            onupdate="CASCADE",
+        ),
+        CheckConstraint(
+            "(dose_id IS NULL) = (dose_scheduled_at IS NULL)", name="dose_instant_with_dose"
+        ),
         # A refill reminder goes once per fill and channel.
         Index(
             "uq_reminders_fill_channel",
@@ -62,11 +84,9 @@ class Reminder(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=Column(UUID, primary_key=True))
     kind: str = Field(sa_column=Column(String(32), nullable=False))
     dose_id: uuid.UUID | None = Field(
-        default=None,
-        sa_column=Column(
-            UUID, ForeignKey("doses.id", ondelete="CASCADE"), nullable=True, index=True
-        ),
+        default=None, sa_column=Column(UUID, nullable=True, index=True)
     )
+    dose_scheduled_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     fill_id: uuid.UUID | None = Field(
         default=None,
         sa_column=Column(UUID, ForeignKey("fills.id", ondelete="CASCADE"), nullable=True),

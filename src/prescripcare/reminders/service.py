@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from prescripcare.db import SessionFactory, transaction
 from prescripcare.doses.models import DoseStatus
 from prescripcare.doses.schedule import local_instant
+from prescripcare.doses.window import open_since
 from prescripcare.encryption.columns import EncryptedText
 from prescripcare.i18n.translator import speak
 from prescripcare.observability.metrics import NOTIFICATIONS, REMINDER_LATENESS
@@ -62,10 +63,10 @@ class RetryPolicy:
 # Follow-ups (the reminder after a snooze) wait for the end of quiet hours;
 # the first reminder of a dose the patient scheduled then is still sent.
 _QUEUE = text("""
-INSERT INTO reminders (id, kind, dose_id, patient_id, channel, due_at, status, attempts,
-                       next_attempt_at, created_at, updated_at)
-SELECT gen_random_uuid(), 'medication_reminder', d.id, d.patient_id, ch.channel, due.at,
-       'QUEUED', 0, :now, :now, :now
+INSERT INTO reminders (id, kind, dose_id, dose_scheduled_at, patient_id, channel, due_at,
+                       status, attempts, next_attempt_at, created_at, updated_at)
+SELECT gen_random_uuid(), 'medication_reminder', d.id, d.scheduled_at, d.patient_id,
+       ch.channel, due.at, 'QUEUED', 0, :now, :now, :now
 FROM doses d
 JOIN patients p ON p.id = d.patient_id
 JOIN prescriptions rx ON rx.id = d.prescription_id
@@ -73,6 +74,9 @@ CROSS JOIN LATERAL (SELECT greatest(d.scheduled_at, coalesce(d.snoozed_until,
                                                               d.scheduled_at)) AS at) due
 CROSS JOIN LATERAL unnest(p.reminder_channels) AS ch(channel)
 WHERE d.status = 'SCHEDULED' AND rx.status = 'ACTIVE'
+  -- No dose is open longer than this (doses/window.py): the scan reads only
+  -- the current months' partitions.
+  AND d.scheduled_at > :open_since AND d.scheduled_at <= :now
   AND due.at <= :now AND due.at > :oldest
   AND ch.channel = ANY(CAST(:channels AS text[]))
   AND NOT (
@@ -144,7 +148,8 @@ async def queue_due(
     """Outbox rows for every untaken dose now due on each of its patient's
     enabled channels; answers how many were queued."""
     result = await session.execute(
-        _QUEUE, {"now": now, "oldest": now - grace, "channels": channels}
+        _QUEUE,
+        {"now": now, "oldest": now - grace, "open_since": open_since(now), "channels": channels},
     )
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -179,6 +184,7 @@ async def queue_caregiver_alerts(
             "id": uuid.uuid4(),
             "kind": ReminderKind.CAREGIVER.value,
             "dose_id": row.dose_id,
+            "dose_scheduled_at": row.scheduled_at,
             "patient_id": row.patient_id,
             "channel": ReminderChannel.EMAIL.value,
             "recipient": str(row.caregiver_id),
