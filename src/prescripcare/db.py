@@ -158,6 +158,17 @@ async def reading(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
 
 
 @asynccontextmanager
+async def one_statement(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
+    """A session for a single write statement, which PostgreSQL runs
+    atomically by itself (its triggers included): autocommit saves the
+    BEGIN and COMMIT round trips. Only ever one statement: two would not be
+    one unit of work."""
+    async with factory() as session:
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        yield session
+
+
+@asynccontextmanager
 async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
     """One unit of work: committed when the block ends, rolled back on error."""
     async with factory() as session, session.begin():

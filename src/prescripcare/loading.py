@@ -4,15 +4,20 @@ one SQL statement, filtered for the viewer in SQL."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeAlias, TypeVar
 
 from aiodataloader import DataLoader
+from sqlalchemy import ARRAY, BindParameter, ColumnElement, Select, String, Uuid, any_, bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from prescripcare.auth.viewer import Viewer
 from prescripcare.db import SessionFactory, reading
+
+# A SELECT of any columns, as the statement builders return them.
+AnySelect: TypeAlias = Select[*tuple[Any, ...]]
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -57,3 +62,12 @@ def many_per_key(
         if found is not None:
             grouped[found].append(row)
     return [grouped.get(k, []) for k in keys]
+
+
+def any_of(name: str, item: type) -> ColumnElement[Any]:
+    """`= ANY(:name)` against an array parameter: unlike an expanding IN,
+    the statement's text is the same for any number of keys, so it can be
+    compiled and prepared once (plans/statements.py)."""
+    element = Uuid() if item is uuid.UUID else String()
+    parameter: BindParameter[Any] = bindparam(name, type_=ARRAY(element))
+    return any_(parameter)

@@ -12,9 +12,11 @@ SCHEDULED). The twin that counts every dose is `adherence/dose_log.py`.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Date, DateTime, case, cast, func, select
+from sqlalchemy import Date, DateTime, Integer, bindparam, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -29,20 +31,19 @@ from prescripcare.adherence.models import DoseDay
 from prescripcare.auth.viewer import Viewer
 from prescripcare.doses.models import Dose, DoseStatus
 from prescripcare.doses.window import LOCAL_DAY_REACH
+from prescripcare.loading import AnySelect, any_of
 from prescripcare.patients.access import visible_patients
 from prescripcare.patients.models import Patient
 
 
-async def day_counts_from_rollup(
-    session: AsyncSession,
-    viewer: Viewer,
-    key_column: KeyColumn,
-    keys: list[WindowKey],
-    now: datetime,
-    on_time: timedelta,
-) -> list[list[DayCounts]]:
+def rollup_counts(viewer: Viewer, key_column: KeyColumn) -> AnySelect:
+    """Per key and local date, the counts of the keys `:keys` from `:first`
+    to `:last` at `:now`, lateness within `:on_time_minutes` counted on time:
+    one statement for any number of keys, its text fixed (it is compiled once
+    on the planned path)."""
     key = getattr(DoseDay, key_column)
     day = col(DoseDay.day)
+    now = bindparam("now", type_=DateTime(timezone=True))
     local_today = cast(func.timezone(col(Patient.timezone), now), Date)
     today_start = func.timezone(col(Patient.timezone), cast(day, DateTime))
     # Today's doses due and not settled yet (the partial index of doses
@@ -63,8 +64,10 @@ async def day_counts_from_rollup(
     settled = func.sum(col(DoseDay.taken) + col(DoseDay.missed) + col(DoseDay.skipped))
     # Lateness is kept sorted: width_bucket is a binary search counting the
     # entries <= the threshold.
-    on_time_here = func.width_bucket(whole_minutes(on_time), col(DoseDay.taken_minutes))
-    rows = await session.execute(
+    on_time_here = func.width_bucket(
+        bindparam("on_time_minutes", type_=Integer), col(DoseDay.taken_minutes)
+    )
+    return (
         select(
             key.label("key"),
             day.label("day"),
@@ -82,14 +85,29 @@ async def day_counts_from_rollup(
         )
         .join(Patient, col(Patient.id) == col(DoseDay.patient_id))
         .where(
-            key.in_({k[0] for k in keys}),
-            day >= min(k[1] for k in keys),
-            day <= max(k[2] for k in keys),
+            key == any_of("keys", uuid.UUID),
+            day >= bindparam("first", type_=Date),
+            day <= bindparam("last", type_=Date),
             col(DoseDay.doses) > 0,
             visible_patients(viewer),
         )
         .group_by(key, day, col(Patient.timezone))
     )
+
+
+def rollup_params(keys: list[WindowKey], now: datetime, on_time: timedelta) -> dict[str, Any]:
+    """The values of `rollup_counts`'s parameters for these windows."""
+    return {
+        "keys": sorted({k[0] for k in keys}),
+        "first": min(k[1] for k in keys),
+        "last": max(k[2] for k in keys),
+        "now": now,
+        "on_time_minutes": whole_minutes(on_time),
+    }
+
+
+def counts_per_key(keys: list[WindowKey], rows: Iterable[Any]) -> list[list[DayCounts]]:
+    """Each window's day counts out of `rollup_counts` rows."""
     found: dict[uuid.UUID, list[DayCounts]] = {}
     for row in rows:
         found.setdefault(row.key, []).append(
@@ -103,3 +121,17 @@ async def day_counts_from_rollup(
             )
         )
     return per_key(keys, found)
+
+
+async def day_counts_from_rollup(
+    session: AsyncSession,
+    viewer: Viewer,
+    key_column: KeyColumn,
+    keys: list[WindowKey],
+    now: datetime,
+    on_time: timedelta,
+) -> list[list[DayCounts]]:
+    rows = await session.execute(
+        rollup_counts(viewer, key_column), rollup_params(keys, now, on_time)
+    )
+    return counts_per_key(keys, rows)

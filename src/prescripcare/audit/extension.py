@@ -12,13 +12,15 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from prescripcare.audit.service import record_reads
+from prescripcare.db import one_statement
 from prescripcare.graphql.context import Context
 
 
 async def flush_reads(ctx: Context) -> None:
     pending = ctx.reads.drain()
     if pending and ctx.viewer is not None:
-        async with ctx.transaction() as session:
+        # record_reads is one INSERT ... SELECT: atomic on its own.
+        async with one_statement(ctx.resources.sessions) as session:
             await record_reads(session, ctx.viewer, pending, ctx.now())
 
 

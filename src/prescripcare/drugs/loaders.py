@@ -19,12 +19,17 @@ from prescripcare.drugs.models import (
     DrugIngredient,
     DrugInteraction,
 )
-from prescripcare.loading import SessionLoader, many_per_key, one_per_key
+from prescripcare.loading import AnySelect, SessionLoader, any_of, many_per_key, one_per_key
+
+
+def concepts_by_rxcui(viewer: object = None) -> AnySelect:
+    """The concepts `:rxcuis` (reference data: the viewer is not asked)."""
+    return select(DrugConcept).where(col(DrugConcept.rxcui) == any_of("rxcuis", str))
 
 
 class DrugByRxcuiLoader(SessionLoader[str, DrugConcept | None]):
     async def load_batch(self, session: AsyncSession, keys: list[str]) -> list[DrugConcept | None]:
-        rows = await session.scalars(select(DrugConcept).where(col(DrugConcept.rxcui).in_(keys)))
+        rows = await session.scalars(concepts_by_rxcui(), {"rxcuis": list(keys)})
         return one_per_key(keys, rows, lambda c: c.rxcui)
 
 

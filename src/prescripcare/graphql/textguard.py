@@ -8,6 +8,7 @@ BAD_USER_INPUT, naming the argument, and nothing has been read or written.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator
 
 from graphql import (
@@ -73,6 +74,37 @@ def _arguments(node: object) -> Iterator[ArgumentNode]:
             yield from _arguments(item)
 
 
+def _scan(document: Node) -> str | None:
+    return next(
+        (
+            path
+            for argument in _arguments(document)
+            for path, text in _literals(argument.value, argument.name.value)
+            if not storable(text)
+        ),
+        None,
+    )
+
+
+# The apps send a few dozen documents: the literals of each are read once,
+# not walked on every request (least recently used first out).
+_SCANNED: OrderedDict[str, str | None] = OrderedDict()
+_SCANNED_MAX = 256
+
+
+def _bad_literal(text: str | None, document: Node) -> str | None:
+    """The path of an unstorable literal in the document parsed from `text`."""
+    if text is None:
+        return _scan(document)
+    if text in _SCANNED:
+        _SCANNED.move_to_end(text)
+        return _SCANNED[text]
+    found = _SCANNED[text] = _scan(document)
+    if len(_SCANNED) > _SCANNED_MAX:
+        _SCANNED.popitem(last=False)
+    return found
+
+
 class StorableTextGuard(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
@@ -82,15 +114,7 @@ class StorableTextGuard(SchemaExtension):
             if field:
                 break
         if field is None and context.graphql_document is not None:
-            field = next(
-                (
-                    path
-                    for argument in _arguments(context.graphql_document)
-                    for path, text in _literals(argument.value, argument.name.value)
-                    if not storable(text)
-                ),
-                None,
-            )
+            field = _bad_literal(context.query, context.graphql_document)
         if field is not None:
             # Set before validation runs, so Strawberry stops there.
             context.pre_execution_errors = [

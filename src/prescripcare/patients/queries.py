@@ -6,7 +6,7 @@ from enum import Enum
 
 import strawberry
 
-from prescripcare.db import reading
+from prescripcare.db import SessionFactory, reading
 from prescripcare.errors import not_found
 from prescripcare.graphql.context import Context
 from prescripcare.graphql.errors import bad_input
@@ -57,9 +57,12 @@ async def list_patients(
     adherence_below: float | None,
     order_by: PatientOrder,
     adherence_days: int,
+    sessions: SessionFactory | None = None,
 ) -> PatientConnection:
-    """`patients(...)`: the resolver's body, shared with its execution plan."""
+    """`patients(...)`: the resolver's body, shared with its execution plan
+    (which passes its operation's connection as `sessions`)."""
     viewer = ctx.require_viewer()
+    factory = sessions or ctx.read_sessions
     if search is not None and len(search) > MAX_SEARCH_LENGTH:
         raise bad_input("search", f"Search is limited to {MAX_SEARCH_LENGTH} characters.")
     if adherence_below is not None and not 0 <= adherence_below <= 1:
@@ -72,7 +75,7 @@ async def list_patients(
     decoded = decode_cursor_with_value(kind, after)
     anchor = Anchor(decoded[0], decoded[1]) if decoded else None
     window = AdherenceOrder(days=adherence_days, now=ctx.now())
-    async with reading(ctx.read_sessions) as session:
+    async with reading(factory) as session:
         try:
             page = await page_patients(
                 session,
@@ -92,7 +95,7 @@ async def list_patients(
     ctx.reads.add_many(p.id for p in page.patients)
 
     async def total() -> int:
-        async with reading(ctx.read_sessions) as count_session:
+        async with reading(factory) as count_session:
             return await count_patients(count_session, viewer, search, adherence_below, window)
 
     edges = [

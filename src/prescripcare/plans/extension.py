@@ -4,8 +4,10 @@ It is the last schema extension, so by the time it runs the request has been
 through everything the reference path goes through: the trusted-document
 check and rate limits (view), the token check (context), parsing, validation,
 the depth, alias, token and cost limits, the text guard, and the choice of
-the read replica. The audit of patient reads and the error presenter wrap it
-as they wrap graphql-core's execution.
+the read replica. The error presenter wraps it as it wraps graphql-core's
+execution. The audit of patient reads is written by the plan itself, on its
+own connection, when that connection is the primary's; otherwise (a read
+replica) `AuditReads` writes it as for graphql-core.
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
 
 import prescripcare.plans.fields  # noqa: F401  (registers the plans)
+from prescripcare.audit.service import record_reads
 from prescripcare.db import SessionFactory, reading
 from prescripcare.graphql.context import Context, Loaders
 from prescripcare.plans.compile import PlanCache
 from prescripcare.plans.execute import run_tree
-from prescripcare.plans.session import SharedReads
+from prescripcare.plans.session import READS, SharedReads
 
 log = logging.getLogger("prescripcare.plans")
 
@@ -66,6 +69,7 @@ async def answer(
     try:
         async with reading(resources.read_sessions or resources.sessions) as session:
             shared = SharedReads(session)
+            ctx.extras[READS] = shared
             ctx.loaders = Loaders.for_viewer(
                 resources,
                 ctx.viewer,
@@ -75,8 +79,12 @@ async def answer(
             )
             try:
                 data = await run_tree(ctx, tree, variables)
+                if resources.read_sessions is None or resources.read_engine is resources.engine:
+                    # Last, so nothing can abandon the plan once it is written.
+                    await _record_reads(ctx, shared)
             finally:
                 await shared.close()
+                del ctx.extras[READS]
         ctx.loaders = kept
     except Exception as reason:  # any error: the reference path reports it
         log.debug("plan of %s abandoned: %r", operation_name, reason)
@@ -88,6 +96,18 @@ async def answer(
         return None
     ctx.extras[PLANNED] = True
     return data
+
+
+async def _record_reads(ctx: Context, shared: SharedReads) -> None:
+    """The operation's patient reads, written on the connection that read
+    them (the primary's): one INSERT, atomic by itself, with no checkout of
+    its own. `AuditReads` then finds nothing left to write. Were it to fail,
+    the plan is abandoned and the reference run writes them (or fails) as
+    it always does."""
+    pending = ctx.reads.drain()
+    if pending and ctx.viewer is not None:
+        async with shared() as session:
+            await record_reads(session, ctx.viewer, pending, ctx.now())
 
 
 def _restore(ctx: Context, reads: list[tuple[Any, Any]]) -> None:

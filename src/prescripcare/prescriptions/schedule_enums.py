@@ -16,8 +16,13 @@ class DayOfWeek(StrEnum):
 
     @property
     def iso(self) -> int:
-        return list(DayOfWeek).index(self) + 1
+        return _ORDER.index(self) + 1
 
     @classmethod
     def from_iso(cls, number: int) -> DayOfWeek:
-        return list(DayOfWeek)[number - 1]
+        # Indexed like the list it replaces (every prescription of a patient
+        # list asks, for each of its days).
+        return _ORDER[number - 1]
+
+
+_ORDER: tuple[DayOfWeek, ...] = tuple(DayOfWeek)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -38,9 +39,8 @@ def root_fields(
     nothing (execution answers its syntax error), so it has none."""
     if not query:
         return []
-    try:
-        document = parse(query, no_location=True, max_tokens=max_tokens)
-    except GraphQLError:
+    document = _parsed(query, max_tokens)
+    if document is None:
         return []
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
@@ -51,6 +51,16 @@ def root_fields(
         for node in _fields(operation.selection_set, fragments, set()):
             found.append(RootField(node.name.value, _arguments(node, values)))
     return found
+
+
+@lru_cache(maxsize=256)
+def _parsed(query: str, max_tokens: int) -> DocumentNode | None:
+    """The apps send a few dozen documents: each is parsed once, not on every
+    request (only read here, never changed)."""
+    try:
+        return parse(query, no_location=True, max_tokens=max_tokens)
+    except GraphQLError:
+        return None
 
 
 def _operations(
