@@ -32,10 +32,10 @@ from tests.reminders.provider_standins import TwilioStandIn
 
 from prescripcare.db import create_engine, create_session_factory, transaction
 from prescripcare.drugs.seed import load_seed
+from prescripcare.notifications.twilio import TwilioSmsChannel
 from prescripcare.realtime.events import Event, EventKind, publish
 from prescripcare.realtime.hub import EventHub
 from prescripcare.redis import RedisKeys
-from prescripcare.reminders.providers import TwilioSmsChannel
 from prescripcare.reminders.service import RetryPolicy, queue_due, send_ready
 
 SID, TOKEN = "AC" + "2" * 32, "bench-token"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from prescripcare.auth.mail import AccountMail, account_mailer
+from prescripcare.auth.mail import AccountMail
 from prescripcare.auth.passwords import PasswordService
 from prescripcare.auth.service import AuthService
 from prescripcare.auth.tokens import AccessTokenCodec
@@ -26,6 +26,7 @@ from prescripcare.db import (
 )
 from prescripcare.drugs.search.base import DrugSearch
 from prescripcare.drugs.search.factory import create_drug_search
+from prescripcare.notifications.enabled import account_mailer
 from prescripcare.realtime.hub import EventHub
 from prescripcare.redis import RedisKeys, create_redis
 from prescripcare.settings import Settings

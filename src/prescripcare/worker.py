@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,19 +17,17 @@ from arq.connections import RedisSettings
 from arq.worker import Worker
 
 from prescripcare.clock import Clock
-from prescripcare.db import SessionFactory, transaction
+from prescripcare.db import transaction
 from prescripcare.doses.materialize import extend_horizons
 from prescripcare.doses.missed import mark_missed
 from prescripcare.drugs.search.priors import refresh_priors
+from prescripcare.notifications.enabled import ALL_CHANNELS, enabled_channels
+from prescripcare.notifications.message import Channel
 from prescripcare.observability.endpoint import refresh_scraped_gauges, serve_metrics_port
 from prescripcare.observability.errors import init_sentry
-from prescripcare.patients.models import ReminderChannel
 from prescripcare.realtime.events import Event, EventKind, publish
 from prescripcare.redis import RedisKeys
-from prescripcare.reminders.channels import Channel, ConsoleChannel
 from prescripcare.reminders.devices import DeviceDirectory
-from prescripcare.reminders.fcm import FcmPushChannel
-from prescripcare.reminders.providers import SendGridEmailChannel, TwilioSmsChannel
 from prescripcare.reminders.refills import queue_refill_reminders
 from prescripcare.reminders.service import (
     RetryPolicy,
@@ -39,10 +36,9 @@ from prescripcare.reminders.service import (
     send_ready,
 )
 from prescripcare.resources import Resources, open_resources
-from prescripcare.settings import Settings, SettingsError
+from prescripcare.settings import Settings
 
 Context = dict[str, Any]
-ALL_CHANNELS = [channel.value for channel in ReminderChannel]
 log = logging.getLogger("prescripcare.worker")
 WORKER_DRAIN_SECONDS = 20
 
@@ -61,60 +57,6 @@ async def extend_dose_horizons(ctx: Context) -> int:
     res: Resources = ctx["resources"]
     async with transaction(res.sessions) as session:
         return await extend_horizons(session, res.clock.now(), res.settings.dose_horizon)
-
-
-def enabled_channels(
-    settings: Settings, sessions: SessionFactory | None = None
-) -> dict[str, Channel]:
-    """A provider channel where its credentials are set; otherwise the console
-    in development, and nothing in production (never a fake send)."""
-    channels: dict[str, Channel] = {}
-    if settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_from_number:
-        callback = (
-            f"{settings.public_base_url}/webhooks/twilio/status"
-            if settings.public_base_url
-            else None
-        )
-        channels[ReminderChannel.SMS] = TwilioSmsChannel(
-            settings.twilio_account_sid,
-            settings.twilio_auth_token.get_secret_value(),
-            settings.twilio_from_number,
-            settings.twilio_api_url,
-            callback,
-        )
-    if settings.sendgrid_api_key and settings.sendgrid_from_email:
-        channels[ReminderChannel.EMAIL] = SendGridEmailChannel(
-            settings.sendgrid_api_key.get_secret_value(),
-            settings.sendgrid_from_email,
-            settings.sendgrid_api_url,
-        )
-    if settings.fcm_project_id and settings.fcm_service_account_file and sessions is not None:
-        if not Path(settings.fcm_service_account_file).is_file():
-            # Push was asked for: refusing to start beats a worker that drops it.
-            raise SettingsError(
-                f"FCM_SERVICE_ACCOUNT_FILE: {settings.fcm_service_account_file} is not a file "
-                "(FCM_PROJECT_ID is set, so push needs the service account's key file)"
-            )
-        devices = DeviceDirectory(sessions)
-        channels[ReminderChannel.PUSH] = FcmPushChannel(
-            settings.fcm_project_id,
-            settings.fcm_service_account_file,
-            devices.tokens_for,
-            devices.forget,
-            settings.fcm_api_url,
-        )
-    for name in ALL_CHANNELS:
-        if name in channels:
-            continue
-        if settings.is_production:
-            log.warning(
-                "reminder channel %s has no provider configured: reminders patients chose on it "
-                "fail and are counted as failed (prescripcare_notifications_total)",
-                name,
-            )
-        else:
-            channels[name] = ConsoleChannel(name)
-    return channels
 
 
 async def send_due_reminders(ctx: Context) -> int:
@@ -187,7 +129,8 @@ def build_worker(
     async def startup(ctx: Context) -> None:
         serve_metrics_port(settings)
         ctx["resources"] = await resources_cm.__aenter__()
-        ctx["channels"] = enabled_channels(settings, ctx["resources"].sessions)
+        devices = DeviceDirectory(ctx["resources"].sessions)
+        ctx["channels"] = enabled_channels(settings, devices)
 
     async def shutdown(ctx: Context) -> None:
         await resources_cm.__aexit__(None, None, None)

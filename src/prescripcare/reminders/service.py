@@ -29,15 +29,15 @@ from prescripcare.doses.models import DoseStatus
 from prescripcare.doses.schedule import local_instant
 from prescripcare.encryption.columns import EncryptedText
 from prescripcare.i18n.translator import speak
-from prescripcare.observability.metrics import NOTIFICATIONS, REMINDER_LATENESS
-from prescripcare.patients.models import ReminderChannel
-from prescripcare.realtime.events import Event, EventKind
-from prescripcare.reminders.channels import (
+from prescripcare.notifications.message import (
     Channel,
     Message,
     PermanentSendError,
     TransientSendError,
 )
+from prescripcare.observability.metrics import NOTIFICATIONS, REMINDER_LATENESS
+from prescripcare.patients.models import ReminderChannel
+from prescripcare.realtime.events import Event, EventKind
 from prescripcare.reminders.models import Reminder, ReminderKind, ReminderState
 from prescripcare.reminders.texts import reminder_text
 

@@ -12,7 +12,7 @@ import httpx
 from google.auth.transport.requests import Request
 from google.oauth2 import service_account
 
-from prescripcare.reminders.channels import Message, PermanentSendError, TransientSendError
+from prescripcare.notifications.message import Message, PermanentSendError, TransientSendError
 
 SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
 DEFAULT_API = "https://fcm.googleapis.com"
