@@ -10,6 +10,7 @@ from typing import Protocol
 
 from prescripcare.notifications.console import ConsoleChannel, ConsoleMailer
 from prescripcare.notifications.fcm import FcmPushChannel
+from prescripcare.notifications.http import HttpPool
 from prescripcare.notifications.message import Channel, Mailer, Message
 from prescripcare.notifications.sendgrid import SendGridEmailChannel
 from prescripcare.notifications.twilio import TwilioSmsChannel
@@ -28,8 +29,12 @@ class PushDevices(Protocol):
     async def forget(self, token: str) -> None: ...
 
 
-def enabled_channels(settings: Settings, devices: PushDevices | None = None) -> dict[str, Channel]:
-    """Every reminder channel that can send here. Push needs `devices`."""
+def enabled_channels(
+    settings: Settings, devices: PushDevices | None = None, pool: HttpPool | None = None
+) -> dict[str, Channel]:
+    """Every reminder channel that can send here, all on one HTTP pool.
+    Push needs `devices`."""
+    pool = pool or HttpPool()
     channels: dict[str, Channel] = {}
     if settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_from_number:
         callback = (
@@ -43,8 +48,9 @@ def enabled_channels(settings: Settings, devices: PushDevices | None = None) -> 
             settings.twilio_from_number,
             settings.twilio_api_url,
             callback,
+            pool,
         )
-    email = account_mailer(settings)
+    email = account_mailer(settings, pool)
     if isinstance(email, SendGridEmailChannel):
         channels[ReminderChannel.EMAIL] = email
     if settings.fcm_project_id and settings.fcm_service_account_file and devices is not None:
@@ -60,6 +66,7 @@ def enabled_channels(settings: Settings, devices: PushDevices | None = None) -> 
             devices.tokens_for,
             devices.forget,
             settings.fcm_api_url,
+            pool,
         )
     for name in ALL_CHANNELS:
         if name in channels:
@@ -75,7 +82,17 @@ def enabled_channels(settings: Settings, devices: PushDevices | None = None) -> 
     return channels
 
 
-def account_mailer(settings: Settings) -> Mailer | None:
+def send_rates(settings: Settings) -> dict[str, float]:
+    """Each channel's provider rate (sends per second, all workers
+    together); 0 sets no limit."""
+    return {
+        ReminderChannel.SMS: settings.twilio_max_per_second,
+        ReminderChannel.EMAIL: settings.sendgrid_max_per_second,
+        ReminderChannel.PUSH: settings.fcm_max_per_second,
+    }
+
+
+def account_mailer(settings: Settings, pool: HttpPool | None = None) -> Mailer | None:
     """The service's own e-mail (resets, notices, shared reports): SendGrid
     when configured; the console in development; nothing in production."""
     if settings.sendgrid_api_key and settings.sendgrid_from_email:
@@ -83,5 +100,6 @@ def account_mailer(settings: Settings) -> Mailer | None:
             settings.sendgrid_api_key.get_secret_value(),
             settings.sendgrid_from_email,
             settings.sendgrid_api_url,
+            pool,
         )
     return None if settings.is_production else ConsoleMailer()

@@ -1,17 +1,20 @@
 """Push through Firebase Cloud Messaging's HTTP v1 API: an OAuth2 token from
 the service account (google-auth, which also reads the account's token_uri),
-then one send per device token. The API's base URL is a setting, so tests run
-this code against a local server that answers as FCM does."""
+then one send per device token, on the process's shared HTTP pool. The
+API's base URL is a setting, so tests run this code against a local server
+that answers as FCM does."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
+from typing import Any
 
-import httpx
 from google.auth.transport.requests import Request
 from google.oauth2 import service_account
 
+from prescripcare.notifications.http import UNREACHABLE, HttpPool
 from prescripcare.notifications.message import Message, PermanentSendError, TransientSendError
 
 SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
@@ -30,7 +33,11 @@ class FcmPushChannel:
         tokens_for: Callable[[Message], Awaitable[list[str]]],
         forget: Callable[[str], Awaitable[None]],
         api_url: str | None = None,
+        pool: HttpPool | None = None,
     ) -> None:
+        self.pool = pool or HttpPool()
+        # Concurrent sends that find the token expired refresh it once.
+        self._refreshing = asyncio.Lock()
         self.project_id = project_id
         self.credentials = service_account.Credentials.from_service_account_file(  # type: ignore[no-untyped-call]
             service_account_file, scopes=[SCOPE]
@@ -40,11 +47,12 @@ class FcmPushChannel:
         self.url = f"{api_url or DEFAULT_API}/v1/projects/{project_id}/messages:send"
 
     async def _bearer(self) -> str:
-        if not self.credentials.valid:
-            try:
-                await asyncio.to_thread(self.credentials.refresh, Request())
-            except Exception as error:
-                raise TransientSendError(f"FCM auth: {type(error).__name__}") from error
+        async with self._refreshing:
+            if not self.credentials.valid:
+                try:
+                    await asyncio.to_thread(self.credentials.refresh, Request())
+                except Exception as error:
+                    raise TransientSendError(f"FCM auth: {type(error).__name__}") from error
         return str(self.credentials.token)
 
     async def send(self, message: Message) -> str:
@@ -53,29 +61,30 @@ class FcmPushChannel:
             raise PermanentSendError("no device registered for push")
         bearer = await self._bearer()
         names, transient = [], None
-        async with httpx.AsyncClient(timeout=10) as client:
-            for token in tokens:
-                body = {
-                    "message": {
-                        "token": token,
-                        "notification": {"title": "PrescripCare", "body": message.text},
-                    }
+        for token in tokens:
+            body = {
+                "message": {
+                    "token": token,
+                    "notification": {"title": "PrescripCare", "body": message.text},
                 }
-                try:
-                    response = await client.post(
-                        self.url, json=body, headers={"Authorization": f"Bearer {bearer}"}
-                    )
-                except httpx.HTTPError as error:
-                    transient = f"FCM unreachable: {type(error).__name__}"
-                    continue
-                if response.status_code == 200:
-                    names.append(str(response.json().get("name", "")))
-                    continue
-                status = _error_status(response)
-                if status in GONE:
-                    await self.forget(token)
-                elif response.status_code == 429 or response.status_code >= 500:
-                    transient = f"FCM {response.status_code} {status}"
+            }
+            try:
+                async with self.pool.session().post(
+                    self.url, json=body, headers={"Authorization": f"Bearer {bearer}"}
+                ) as response:
+                    code = response.status
+                    answer = await response.read()
+            except UNREACHABLE as error:
+                transient = f"FCM unreachable: {type(error).__name__}"
+                continue
+            if code == 200:
+                names.append(str(_json(answer).get("name", "")))
+                continue
+            status = _error_status(answer)
+            if status in GONE:
+                await self.forget(token)
+            elif code == 429 or code >= 500:
+                transient = f"FCM {code} {status}"
         if names:
             return names[0]
         if transient:
@@ -83,10 +92,17 @@ class FcmPushChannel:
         raise PermanentSendError("every device token was refused")
 
 
-def _error_status(response: httpx.Response) -> str:
+def _json(answer: bytes) -> dict[str, Any]:
     try:
-        error = response.json().get("error", {})
+        found = json.loads(answer)
     except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _error_status(answer: bytes) -> str:
+    error = _json(answer).get("error", {})
+    if not isinstance(error, dict):
         return ""
     codes = [d.get("errorCode", "") for d in error.get("details", []) if isinstance(d, dict)]
     return next((c for c in codes if c), str(error.get("status", "")))
