@@ -111,6 +111,7 @@ class Recorder:
         self._outcomes: list[Outcome] = []
         self._releases: list[Pending] = []
         self._full = asyncio.Event()
+        self._stopping = False
 
     def finish(self, outcome: Outcome) -> None:
         self._outcomes.append(outcome)
@@ -121,12 +122,17 @@ class Recorder:
         self._releases.extend(pending)
 
     async def run(self) -> None:
-        """Flushes every `after` seconds or `every` outcomes, until cancelled."""
-        while True:
+        """Flushes every `after` seconds or `every` outcomes until `stop`.
+        Never cancelled: a flush cut short would lose the answers it holds."""
+        while not self._stopping:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._full.wait(), self.after)
             self._full.clear()
             await self.flush()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._full.set()
 
     async def flush(self) -> None:
         outcomes, self._outcomes = self._outcomes, []

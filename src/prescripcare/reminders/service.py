@@ -283,7 +283,7 @@ async def send_ready(
     finally:
         # Cancelled too: what the provider accepted is written before the
         # worker goes, so it is not sent again when the claims expire.
-        flushing.cancel()
+        recorder.stop()
         await asyncio.gather(flushing, return_exceptions=True)
         await recorder.flush()
     return report
