@@ -12,18 +12,22 @@ from pathlib import Path
 
 import pytest
 
-from prescripcare.notifications.pace import Bucket, SendPace, model_wait
+from prescripcare.notifications.pace import Bucket, SendPace, model_book
 from prescripcare.redis import RedisKeys
 from prescripcare.resources import Resources
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _planted(tat: int | None, now: int, bucket: Bucket) -> tuple[int, int]:
+def _planted(tat: int | None, now: int, bucket: Bucket, turns: int) -> tuple[list[int], int]:
     """The twin with a defect: a burst one turn larger."""
-    start = now if tat is None or tat < now else tat
-    wait = max(0, start - bucket.burst * bucket.interval_us - now)
-    return wait, start + bucket.interval_us
+    waits = []
+    for _ in range(turns):
+        start = now if tat is None or tat < now else tat
+        waits.append(max(0, start - bucket.burst * bucket.interval_us - now))
+        tat = start + bucket.interval_us
+    assert tat is not None
+    return waits, tat
 
 
 async def _script_and_model_agree(
@@ -41,16 +45,17 @@ async def _script_and_model_agree(
         for _ in range(60):
             # Bursts of requests at one instant, then gaps around the interval.
             now += rng.choice([0, 0, 0, 1, bucket.interval_us // 2, bucket.interval_us * 3])
-            wait = round(await pace.book("SMS", now) * 1_000_000)
-            expected, tat = model(tat, now, bucket)  # type: ignore[operator]
+            turns = rng.choice([1, 1, 2, 5, 16])
+            waits = [round(w * 1_000_000) for w in await pace.book("SMS", turns, now)]
+            expected, tat = model(tat, now, bucket, turns)  # type: ignore[operator]
             compared += 1
-            wrong += wait != expected
+            wrong += waits != expected
         await resources.redis.delete(f"{prefix}:send-pace:SMS")
     return compared, wrong
 
 
 async def test_the_script_books_turns_as_its_python_twin(resources: Resources) -> None:
-    compared, wrong = await _script_and_model_agree(resources, model_wait, seed=14)
+    compared, wrong = await _script_and_model_agree(resources, model_book, seed=14)
     assert compared == 1200 and wrong == 0
 
 
@@ -61,8 +66,9 @@ async def test_a_planted_defect_in_the_twin_is_caught(resources: Resources) -> N
 
 async def test_an_unlimited_channel_never_waits(resources: Resources) -> None:
     pace = SendPace(resources.redis, resources.keys, {"SMS": 0})
-    assert [await pace.book("SMS") for _ in range(5)] == [0.0] * 5
-    assert await pace.book("PUSH") == 0.0
+    assert [await pace.book("SMS") for _ in range(5)] == [[0.0]] * 5
+    assert await pace.book("PUSH", 3) == [0.0] * 3
+    await pace.wait_turn("SMS")
 
 
 async def test_two_worker_processes_share_one_rate(resources: Resources) -> None:

@@ -9,14 +9,16 @@ TAT, per provider) in one Lua script, so taking a turn is atomic across
 workers. Unlike the API's limiter (ratelimit/gcra.py), which refuses a
 request, a send is never refused: the script books the next free turn and
 answers how long to wait for it, so waiting senders go in the order they
-asked and nobody polls. Time is Redis' own clock (one clock for every
-worker), in microseconds, so a rate of thousands per second stays exact.
+asked and nobody polls. A worker books up to 16 turns per call. Time is
+Redis' own clock (one clock for every worker), in microseconds, so a rate
+of thousands per second stays exact.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -24,27 +26,32 @@ from redis.asyncio import Redis
 
 from prescripcare.redis import RedisKeys
 
-# KEYS[1] the bucket; ARGV: microseconds per send, burst, and (tests only)
-# the time in microseconds instead of Redis' clock. Answers the microseconds
-# to wait before sending; the turn is booked either way.
+# KEYS[1] the bucket; ARGV: microseconds per send, burst, turns to book, and
+# (tests only) the time in microseconds instead of Redis' clock. Books the
+# next `turns` turns and answers `base`: turn j (from 0) may go after
+# max(0, base + j * interval) microseconds.
 _SCRIPT = """
 local interval = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
+local turns = tonumber(ARGV[3])
 local now
-if ARGV[3] then
-  now = tonumber(ARGV[3])
+if ARGV[4] then
+  now = tonumber(ARGV[4])
 else
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
 local tat = tonumber(redis.call('GET', KEYS[1]) or now)
 if tat < now then tat = now end
-local wait = tat - (burst - 1) * interval - now
-if wait < 0 then wait = 0 end
-tat = tat + interval
+local base = tat - (burst - 1) * interval - now
+tat = tat + turns * interval
 redis.call('SET', KEYS[1], string.format('%d', tat), 'PX', math.ceil((tat - now) / 1000) + 1000)
-return wait
+return base
 """
+# Turns a worker books at once (at most the burst): one Redis call per this
+# many sends. A booked turn not used within its interval is dropped, so
+# the workers together never go faster than the rate.
+BLOCK = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +71,16 @@ class Bucket:
         return max(1, math.floor(self.per_second / 10))
 
 
-def model_wait(tat: int | None, now: int, bucket: Bucket) -> tuple[int, int]:
-    """The script's rule in Python, the slow twin the tests compare it with:
-    (microseconds to wait, the new TAT)."""
-    start = now if tat is None or tat < now else tat
-    wait = max(0, start - (bucket.burst - 1) * bucket.interval_us - now)
-    return wait, start + bucket.interval_us
+def model_book(tat: int | None, now: int, bucket: Bucket, turns: int) -> tuple[list[int], int]:
+    """The script's rule in Python, one turn at a time, the slow twin the
+    tests compare it with: (microseconds to wait for each turn, the new TAT)."""
+    waits = []
+    for _ in range(turns):
+        start = now if tat is None or tat < now else tat
+        waits.append(max(0, start - (bucket.burst - 1) * bucket.interval_us - now))
+        tat = start + bucket.interval_us
+    assert tat is not None
+    return waits, tat
 
 
 class SendPace:
@@ -83,19 +94,34 @@ class SendPace:
             for channel, rate in rates.items()
             if rate > 0
         }
+        # Turns booked and not yet taken, per channel: event-loop times.
+        self._booked: dict[str, deque[float]] = {}
 
-    async def book(self, channel: str, now_us: int | None = None) -> float:
-        """Books the next turn; answers the seconds to wait for it."""
+    async def book(self, channel: str, turns: int = 1, now_us: int | None = None) -> list[float]:
+        """Books the next `turns` turns; answers the seconds to wait for each."""
         found = self._buckets.get(channel)
         if found is None:
-            return 0.0
+            return [0.0] * turns
         key, bucket = found
-        args = [bucket.interval_us, bucket.burst]
+        args = [bucket.interval_us, bucket.burst, turns]
         if now_us is not None:
             args.append(now_us)
-        return int(await self._script(keys=[key], args=args)) / 1_000_000
+        base = int(await self._script(keys=[key], args=args))
+        return [max(0, base + j * bucket.interval_us) / 1_000_000 for j in range(turns)]
 
     async def wait_turn(self, channel: str) -> None:
-        wait = await self.book(channel)
+        found = self._buckets.get(channel)
+        if found is None:
+            return
+        interval = found[1].interval_us / 1_000_000
+        loop = asyncio.get_running_loop()
+        booked = self._booked.setdefault(channel, deque())
+        while booked and booked[0] < loop.time() - interval:
+            booked.popleft()  # missed: another worker's turn follows it
+        if not booked:
+            asked = loop.time()
+            waits = await self.book(channel, min(BLOCK, found[1].burst))
+            booked.extend(asked + wait for wait in waits)
+        wait = booked.popleft() - loop.time()
         if wait > 0:
             await asyncio.sleep(wait)
