@@ -49,8 +49,7 @@ redis.call('SET', KEYS[1], string.format('%d', tat), 'PX', math.ceil((tat - now)
 return base
 """
 # Turns a worker books at once (at most the burst): one Redis call per this
-# many sends. A booked turn not used within its interval is dropped, so
-# the workers together never go faster than the rate.
+# many sends.
 BLOCK = 16
 
 
@@ -96,6 +95,8 @@ class SendPace:
         }
         # Turns booked and not yet taken, per channel: event-loop times.
         self._booked: dict[str, deque[float]] = {}
+        # One booking at a time per channel: the others take its turns.
+        self._booking: dict[str, asyncio.Lock] = {}
 
     async def book(self, channel: str, turns: int = 1, now_us: int | None = None) -> list[float]:
         """Books the next `turns` turns; answers the seconds to wait for each."""
@@ -113,15 +114,21 @@ class SendPace:
         found = self._buckets.get(channel)
         if found is None:
             return
-        interval = found[1].interval_us / 1_000_000
+        bucket = found[1]
+        # A turn used late may overlap the next one: at most a burst's worth
+        # (a tenth of a second) late, so a window never sees more than twice
+        # the burst; older turns are dropped unused.
+        stale = bucket.burst * bucket.interval_us / 1_000_000
         loop = asyncio.get_running_loop()
         booked = self._booked.setdefault(channel, deque())
-        while booked and booked[0] < loop.time() - interval:
-            booked.popleft()  # missed: another worker's turn follows it
-        if not booked:
-            asked = loop.time()
-            waits = await self.book(channel, min(BLOCK, found[1].burst))
-            booked.extend(asked + wait for wait in waits)
-        wait = booked.popleft() - loop.time()
+        async with self._booking.setdefault(channel, asyncio.Lock()):
+            while booked and booked[0] < loop.time() - stale:
+                booked.popleft()
+            if not booked:
+                asked = loop.time()
+                waits = await self.book(channel, min(BLOCK, bucket.burst))
+                booked.extend(asked + wait for wait in waits)
+            turn = booked.popleft()
+        wait = turn - loop.time()
         if wait > 0:
             await asyncio.sleep(wait)
