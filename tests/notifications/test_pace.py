@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import random
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -79,6 +80,7 @@ async def test_two_worker_processes_share_one_rate(resources: Resources) -> None
     bucket = Bucket(rate)
     prefix = f"pace-{uuid.uuid4().hex[:8]}"
     url = resources.settings.require_redis_url()
+    start = time.time() + 3  # both processes running and imported by then
     runs = [
         await asyncio.create_subprocess_exec(
             sys.executable,
@@ -88,6 +90,7 @@ async def test_two_worker_processes_share_one_rate(resources: Resources) -> None
             prefix,
             str(rate),
             str(each),
+            str(start),
             cwd=ROOT,
             stdout=asyncio.subprocess.PIPE,
         )
@@ -98,16 +101,18 @@ async def test_two_worker_processes_share_one_rate(resources: Resources) -> None
     per_worker = [[float(line) for line in out.split()] for out, _ in outputs]
     assert [len(turns) for turns in per_worker] == [each, each]
     turns = sorted(t for worker in per_worker for t in worker)
-    # Turn k (from 0) comes no sooner than (k - burst + 1) intervals after
-    # the first; 2 ms of slack for the two processes' clocks and wake-ups.
+    # Turn k (from 0) comes no sooner than (k - 2 x burst + 1) intervals
+    # after the first: the bucket's burst, plus a burst's length of turns a
+    # worker booked and used late (pace.py); 2 ms of slack for the two
+    # processes' clocks and wake-ups.
     interval = 1 / rate
-    early = [
-        k for k, at in enumerate(turns) if at - turns[0] < (k - bucket.burst + 1) * interval - 0.002
-    ]
+    allowed = 2 * bucket.burst
+    first, slack = turns[0], 0.002
+    early = [k for k, at in enumerate(turns) if at - first + slack < (k - allowed + 1) * interval]
     assert early == []
     elapsed = turns[-1] - turns[0]
     minimum = (2 * each - bucket.burst) * interval
-    assert minimum - 0.01 <= elapsed < minimum * 1.5
+    assert minimum - 0.01 <= elapsed < minimum * 2  # a busy machine delays wake-ups
     # Both workers were served while the other waited, not one after the other.
     assert min(per_worker[0][-1], per_worker[1][-1]) > turns[0] + minimum / 2
 
