@@ -215,9 +215,12 @@ def _sends(settings: Settings, burst: int, doses: int, concurrency: int, lead: i
         before = asyncio.run(_provider_count(url))
         asyncio.run(_prepare(settings, None))
         start = datetime.now(UTC)
-        first = start + timedelta(seconds=lead + 15)
+        # A first, small phase warms the new workers (connections, prepared
+        # statements); a long-running worker is warm at 08:00.
+        warm = start + timedelta(seconds=lead + 15)
+        first = warm + timedelta(seconds=20)
         second = first + timedelta(seconds=40)
-        asyncio.run(_prepare(settings, [(first, burst), (second, doses)]))
+        asyncio.run(_prepare(settings, [(warm, 200), (first, burst), (second, doses)]))
         env = cli_env(
             settings.model_copy(update={"redis_prefix": f"bench-{uuid.uuid4().hex[:8]}"}),
             TWILIO_ACCOUNT_SID=SID,
@@ -240,6 +243,7 @@ def _sends(settings: Settings, burst: int, doses: int, concurrency: int, lead: i
                     stderr=subprocess.DEVNULL,
                 )
             )
+        warming = asyncio.run(_phase(settings, warm, 200, wait_at_most=120))
         one = asyncio.run(_phase(settings, first, burst, wait_at_most=120))
         many = asyncio.run(_phase(settings, second, doses, wait_at_most=300))
         accepted = asyncio.run(_provider_count(url)) - before
@@ -259,11 +263,12 @@ def _sends(settings: Settings, burst: int, doses: int, concurrency: int, lead: i
                 process.wait(timeout=10)
         standin.terminate()
         standin.wait(timeout=10)
+    _report("warm-up: 200 due at once", warm, 200, warming, top)
     _report(f"{burst} due at once", first, burst, one, top)
     rate = _report(f"{doses} due at once", second, doses, many, top)
     if rate:
         print(f"  target p99 for {doses}: <= {doses} / {rate:.0f} + 2 = {doses / rate + 2:.1f} s")
-    sent = len(one[0]) + len(many[0])
+    sent = len(warming[0]) + len(one[0]) + len(many[0])
     print(
         f"provider accepted {accepted} messages for {sent} reminders sent: "
         f"duplicates {accepted - sent}"
