@@ -93,7 +93,7 @@ OUTSIDE = {
     ),
     "redis": (["Redis", "(rate limits, idempotency,", "event stream, arq queue)"], "#f4f4f4"),
     "prov": (
-        ["Twilio SMS  SendGrid e-mail", "FCM push", "(reminders/providers.py, fcm.py)"],
+        ["Twilio SMS  SendGrid e-mail", "FCM push", "(notifications/)"],
         "#eef3ff",
     ),
     "hooks": (["Twilio webhooks", "reminders/webhooks.py"], "#eef3ff"),

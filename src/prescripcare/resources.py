@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from prescripcare.auth.mail import AccountMail, account_mailer
+from prescripcare.auth.mail import AccountMail
 from prescripcare.auth.passwords import PasswordService
 from prescripcare.auth.service import AuthService
 from prescripcare.auth.tokens import AccessTokenCodec
@@ -26,6 +26,8 @@ from prescripcare.db import (
 )
 from prescripcare.drugs.search.base import DrugSearch
 from prescripcare.drugs.search.factory import create_drug_search
+from prescripcare.notifications.enabled import account_mailer
+from prescripcare.notifications.http import HttpPool
 from prescripcare.realtime.hub import EventHub
 from prescripcare.redis import RedisKeys, create_redis
 from prescripcare.settings import Settings
@@ -45,6 +47,8 @@ class Resources:
     # query operations load through it, never a mutation's read-back.
     read_engine: AsyncEngine | None = None
     read_sessions: SessionFactory | None = None
+    # The process's one HTTP pool for the providers (notifications/http.py).
+    http: HttpPool = field(default_factory=HttpPool)
     # The process's one reader of the reminder-event stream (subscriptions).
     events: EventHub = field(init=False)
 
@@ -63,7 +67,8 @@ async def open_resources(
     engine = create_engine(settings)
     read_engine = create_read_engine(settings, engine)
     redis = create_redis(settings)
-    mail = AccountMail(account_mailer(settings))
+    http = HttpPool(max(64, settings.reminder_concurrency))
+    mail = AccountMail(account_mailer(settings, http))
     resources: Resources | None = None
     try:
         resources = Resources(
@@ -77,12 +82,14 @@ async def open_resources(
             drug_search=create_drug_search(settings),
             read_engine=read_engine,
             read_sessions=create_session_factory(read_engine),
+            http=http,
         )
         yield resources
     finally:
         if resources is not None:
             await resources.events.close()
         await mail.drain()  # reset e-mails already promised
+        await http.close()
         await redis.aclose()
         if read_engine is not engine:
             await read_engine.dispose()

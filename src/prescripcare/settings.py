@@ -99,6 +99,11 @@ class Settings(BaseSettings):
     reminder_max_attempts: int = Field(default=5, ge=1, le=20)
     # A claimed send not finished within this is taken again (its worker died).
     reminder_lease_seconds: int = Field(default=120, ge=1, le=3600)
+    # A reminder is claimed and its text rendered this long before it falls
+    # due, so its send starts at the due second (docs/reminders-throughput.md).
+    reminder_lead_seconds: int = Field(default=15, ge=0, le=120)
+    # Sends each worker process keeps in flight at once.
+    reminder_concurrency: int = Field(default=32, ge=1, le=512)
     public_app_url: str = "https://app.prescripcare.example/doses"
     reminder_text_drug_names: bool = False
     # The language (BCP 47) of patients who have not chosen one, and of
@@ -118,6 +123,11 @@ class Settings(BaseSettings):
     fcm_project_id: str | None = None
     fcm_service_account_file: str | None = None
     fcm_api_url: str | None = None
+    # Each provider account's rate limit, sends per second across all
+    # workers (a token bucket in Redis); 0: no limit of ours.
+    twilio_max_per_second: float = Field(default=100, ge=0)
+    sendgrid_max_per_second: float = Field(default=100, ge=0)
+    fcm_max_per_second: float = Field(default=1000, ge=0)
     public_base_url: str | None = None
     # Browser origins (scheme://host[:port], comma-separated) allowed to call
     # the API cross-origin. Empty: none, except localhost in development.

@@ -6,9 +6,9 @@ dedupes them by job id in Redis) and every job is idempotent anyway.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,21 +18,20 @@ from arq.connections import RedisSettings
 from arq.worker import Worker
 
 from prescripcare.clock import Clock
-from prescripcare.db import SessionFactory, transaction
+from prescripcare.db import transaction
 from prescripcare.doses.materialize import extend_horizons
 from prescripcare.doses.missed import mark_missed
 from prescripcare.doses.partitions import ensure_partitions
 from prescripcare.doses.window import open_since
 from prescripcare.drugs.search.priors import refresh_priors
+from prescripcare.notifications.enabled import ALL_CHANNELS, enabled_channels, send_rates
+from prescripcare.notifications.message import Channel
+from prescripcare.notifications.pace import SendPace
 from prescripcare.observability.endpoint import refresh_scraped_gauges, serve_metrics_port
 from prescripcare.observability.errors import init_sentry
-from prescripcare.patients.models import ReminderChannel
 from prescripcare.realtime.events import Event, EventKind, publish
 from prescripcare.redis import RedisKeys
-from prescripcare.reminders.channels import Channel, ConsoleChannel
 from prescripcare.reminders.devices import DeviceDirectory
-from prescripcare.reminders.fcm import FcmPushChannel
-from prescripcare.reminders.providers import SendGridEmailChannel, TwilioSmsChannel
 from prescripcare.reminders.refills import queue_refill_reminders
 from prescripcare.reminders.service import (
     RetryPolicy,
@@ -41,12 +40,15 @@ from prescripcare.reminders.service import (
     send_ready,
 )
 from prescripcare.resources import Resources, open_resources
-from prescripcare.settings import Settings, SettingsError
+from prescripcare.settings import Settings
 
 Context = dict[str, Any]
-ALL_CHANNELS = [channel.value for channel in ReminderChannel]
 log = logging.getLogger("prescripcare.worker")
 WORKER_DRAIN_SECONDS = 20
+# A claimed batch is this many sends per concurrent sender; the sender
+# looks again this often when nothing was ready.
+SENDS_PER_SENDER = 8
+SENDER_IDLE_SECONDS = 1.0
 
 
 def redis_settings(url: str) -> RedisSettings:
@@ -65,88 +67,85 @@ async def extend_dose_horizons(ctx: Context) -> int:
         return await extend_horizons(session, res.clock.now(), res.settings.dose_horizon)
 
 
-def enabled_channels(
-    settings: Settings, sessions: SessionFactory | None = None
-) -> dict[str, Channel]:
-    """A provider channel where its credentials are set; otherwise the console
-    in development, and nothing in production (never a fake send)."""
-    channels: dict[str, Channel] = {}
-    if settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_from_number:
-        callback = (
-            f"{settings.public_base_url}/webhooks/twilio/status"
-            if settings.public_base_url
-            else None
-        )
-        channels[ReminderChannel.SMS] = TwilioSmsChannel(
-            settings.twilio_account_sid,
-            settings.twilio_auth_token.get_secret_value(),
-            settings.twilio_from_number,
-            settings.twilio_api_url,
-            callback,
-        )
-    if settings.sendgrid_api_key and settings.sendgrid_from_email:
-        channels[ReminderChannel.EMAIL] = SendGridEmailChannel(
-            settings.sendgrid_api_key.get_secret_value(),
-            settings.sendgrid_from_email,
-            settings.sendgrid_api_url,
-        )
-    if settings.fcm_project_id and settings.fcm_service_account_file and sessions is not None:
-        if not Path(settings.fcm_service_account_file).is_file():
-            # Push was asked for: refusing to start beats a worker that drops it.
-            raise SettingsError(
-                f"FCM_SERVICE_ACCOUNT_FILE: {settings.fcm_service_account_file} is not a file "
-                "(FCM_PROJECT_ID is set, so push needs the service account's key file)"
-            )
-        devices = DeviceDirectory(sessions)
-        channels[ReminderChannel.PUSH] = FcmPushChannel(
-            settings.fcm_project_id,
-            settings.fcm_service_account_file,
-            devices.tokens_for,
-            devices.forget,
-            settings.fcm_api_url,
-        )
-    for name in ALL_CHANNELS:
-        if name in channels:
-            continue
-        if settings.is_production:
-            log.warning(
-                "reminder channel %s has no provider configured: reminders patients chose on it "
-                "fail and are counted as failed (prescripcare_notifications_total)",
-                name,
-            )
-        else:
-            channels[name] = ConsoleChannel(name)
-    return channels
+def retry_policy(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(
+        max_attempts=settings.reminder_max_attempts,
+        lease=timedelta(seconds=settings.reminder_lease_seconds),
+        drug_names=settings.reminder_text_drug_names,
+        language=settings.default_language,
+    )
+
+
+def queue_lead(settings: Settings) -> timedelta:
+    """Doses are queued this far ahead: one scan interval more than the
+    claim's lead, so every reminder is queued before it can be claimed."""
+    return timedelta(seconds=settings.reminder_scan_seconds + settings.reminder_lead_seconds)
 
 
 async def send_due_reminders(ctx: Context) -> int:
-    """Queues reminders for due doses, then sends what is ready."""
+    """Queues reminders for doses falling due before the next scan. Where no
+    sender runs (a burst run: tests, a one-off catch-up), also sends what is
+    ready now."""
     res: Resources = ctx["resources"]
-    channels: dict[str, Channel] = ctx["channels"]
     await refresh_scraped_gauges(res)
     async with transaction(res.sessions) as session:
         # Every channel a patient chose, provider or not: a reminder on one
         # without a provider fails at its send and is counted, never skipped.
-        await queue_due(session, res.clock.now(), res.settings.dose_grace, ALL_CHANNELS)
+        now, lead = res.clock.now(), queue_lead(res.settings)
+        await queue_due(session, now, res.settings.dose_grace, ALL_CHANNELS, lead)
         await queue_refill_reminders(
             session, res.clock.now(), res.settings.refill_reminder_days, ALL_CHANNELS
         )
-    policy = RetryPolicy(
-        max_attempts=res.settings.reminder_max_attempts,
-        lease=timedelta(seconds=res.settings.reminder_lease_seconds),
-        drug_names=res.settings.reminder_text_drug_names,
-        language=res.settings.default_language,
-    )
+    if ctx.get("sender") is not None:
+        return 0
+    return await send_batches(ctx, lead=timedelta(0), until_idle=True)
+
+
+async def send_batches(ctx: Context, lead: timedelta, until_idle: bool) -> int:
+    """Claims and sends batches while any is ready by now + `lead`."""
+    res: Resources = ctx["resources"]
+    channels: dict[str, Channel] = ctx["channels"]
+    settings = res.settings
     total = 0
     while True:
         report = await send_ready(
-            res.sessions, channels, res.clock.now(), policy, res.settings.public_app_url
+            res.sessions,
+            channels,
+            res.clock.now(),
+            retry_policy(settings),
+            settings.public_app_url,
+            batch=settings.reminder_concurrency * SENDS_PER_SENDER,
+            lead=lead,
+            clock=res.clock.now,
+            pace=ctx.get("pace"),
+            concurrency=settings.reminder_concurrency,
         )
         await publish(res.redis, res.keys, report.events)
         handled = report.sent + report.retried + report.failed + report.cancelled
         total += handled
-        if not handled:
+        if not handled or not until_idle:
             return total
+
+
+async def run_sender(ctx: Context, worker: Worker) -> None:
+    """Each worker process's sender: claims reminders `REMINDER_LEAD_SECONDS`
+    before they fall due and sends them on time, looking again every
+    second when nothing is ready. Told to stop (SIGTERM), it sends what is
+    ready now and returns; arq waits for it as for a job."""
+    res: Resources = ctx["resources"]
+    lead = timedelta(seconds=res.settings.reminder_lead_seconds)
+    while True:
+        stopping = not worker.allow_pick_jobs
+        try:
+            handled = await send_batches(ctx, timedelta(0) if stopping else lead, stopping)
+        except Exception:
+            # Reported; the claims it held expire and are taken again.
+            log.exception("reminder sender failed; retrying in %s s", SENDER_IDLE_SECONDS)
+            handled = 0
+        if stopping:
+            return
+        if not handled:
+            await asyncio.sleep(SENDER_IDLE_SECONDS)
 
 
 async def mark_missed_doses(ctx: Context) -> int:
@@ -202,8 +201,15 @@ def build_worker(
 
     async def startup(ctx: Context) -> None:
         serve_metrics_port(settings)
-        ctx["resources"] = await resources_cm.__aenter__()
-        ctx["channels"] = enabled_channels(settings, ctx["resources"].sessions)
+        res: Resources = await resources_cm.__aenter__()
+        ctx["resources"] = res
+        ctx["channels"] = enabled_channels(settings, DeviceDirectory(res.sessions), res.http)
+        ctx["pace"] = SendPace(res.redis, res.keys, send_rates(settings))
+        if not burst:
+            # Among arq's own tasks, so that on SIGTERM arq waits for it
+            # (within WORKER_DRAIN_SECONDS) and cancels it after, as a job.
+            ctx["sender"] = asyncio.create_task(run_sender(ctx, worker))
+            worker.tasks[keys.key("reminder-sender")] = ctx["sender"]
 
     async def shutdown(ctx: Context) -> None:
         await resources_cm.__aexit__(None, None, None)

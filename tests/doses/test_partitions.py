@@ -17,9 +17,10 @@ from prescripcare.doses.partitions import ensure_partitions, partition_names
 from prescripcare.doses.window import open_since
 from prescripcare.drugs.seed import SeedReport
 from prescripcare.graphql.trusted import contract_operation
+from prescripcare.notifications.enabled import ALL_CHANNELS
 from prescripcare.reminders.service import queue_due
 from prescripcare.resources import Resources
-from prescripcare.worker import ALL_CHANNELS, ensure_dose_partitions
+from prescripcare.worker import ensure_dose_partitions
 from tests.conftest import START, GraphQLClient
 from tests.doses.explain import capture, partitions_read
 from tests.factories import Account, account, patient

@@ -18,9 +18,9 @@ from prescripcare.auth.models import Role
 from prescripcare.clock import SettableClock
 from prescripcare.db import transaction
 from prescripcare.i18n.translator import speak
+from prescripcare.notifications.twilio import TwilioSmsChannel
 from prescripcare.patients.models import Patient
 from prescripcare.reminders.models import ReminderKind
-from prescripcare.reminders.providers import TwilioSmsChannel
 from prescripcare.reminders.service import RetryPolicy, queue_due, send_ready
 from prescripcare.reminders.texts import reminder_text
 from prescripcare.resources import Resources

@@ -18,9 +18,9 @@ import pytest
 from prescripcare.auth.models import Role
 from prescripcare.db import transaction
 from prescripcare.drugs.seed import SeedReport
+from prescripcare.notifications.console import ConsoleChannel
 from prescripcare.observability.logs import configure_logging
 from prescripcare.patients import service
-from prescripcare.reminders.channels import ConsoleChannel
 from prescripcare.reminders.service import RetryPolicy, queue_due, send_ready
 from prescripcare.resources import Resources
 from tests.factories import account

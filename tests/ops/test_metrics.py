@@ -15,13 +15,13 @@ from prescripcare.app import create_app
 from prescripcare.auth.models import Role
 from prescripcare.auth.types import UserType
 from prescripcare.db import table_names, transaction
+from prescripcare.notifications.console import ConsoleChannel
 from prescripcare.observability.dbmetrics import classify
 from prescripcare.observability.graphqlmetrics import (
     MAX_OPERATION_NAMES,
     known_operation_names,
     operation_label,
 )
-from prescripcare.reminders.channels import ConsoleChannel
 from prescripcare.reminders.service import RetryPolicy, queue_due, send_ready
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings

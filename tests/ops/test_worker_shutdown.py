@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from prescripcare.db import transaction
-from prescripcare.reminders.channels import Message
+from prescripcare.notifications.message import Message
 from prescripcare.reminders.models import Reminder
 from prescripcare.reminders.service import RetryPolicy, queue_due, send_ready
 from prescripcare.resources import Resources

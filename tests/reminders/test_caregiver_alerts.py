@@ -11,9 +11,9 @@ from prescripcare.auth.models import Role
 from prescripcare.clock import SettableClock
 from prescripcare.db import transaction
 from prescripcare.doses.missed import mark_missed
+from prescripcare.notifications.console import ConsoleChannel
 from prescripcare.patients.models import Patient
 from prescripcare.realtime.events import stream_key
-from prescripcare.reminders.channels import ConsoleChannel
 from prescripcare.reminders.models import Reminder
 from prescripcare.reminders.service import queue_caregiver_alerts
 from prescripcare.resources import Resources

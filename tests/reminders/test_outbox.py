@@ -12,15 +12,15 @@ from sqlalchemy import select, update
 
 from prescripcare.clock import SettableClock
 from prescripcare.db import transaction
-from prescripcare.patients.models import Patient
-from prescripcare.realtime.events import stream_key
-from prescripcare.reminders.channels import (
+from prescripcare.notifications.console import ConsoleChannel
+from prescripcare.notifications.message import (
     Channel,
-    ConsoleChannel,
     Message,
     PermanentSendError,
     TransientSendError,
 )
+from prescripcare.patients.models import Patient
+from prescripcare.realtime.events import stream_key
 from prescripcare.reminders.models import Reminder
 from prescripcare.reminders.service import RetryPolicy, queue_due, send_ready
 from prescripcare.resources import Resources

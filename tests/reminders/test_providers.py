@@ -10,11 +10,12 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from prescripcare.notifications.enabled import enabled_channels
+from prescripcare.notifications.sendgrid import SendGridEmailChannel
+from prescripcare.notifications.twilio import TwilioSmsChannel
 from prescripcare.reminders.models import Reminder
-from prescripcare.reminders.providers import SendGridEmailChannel, TwilioSmsChannel
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
-from prescripcare.worker import enabled_channels
 from tests.providers import TWILIO_SID, TWILIO_TOKEN, SendGridStandIn, TwilioStandIn
 from tests.reminders.test_outbox import DUE, queue, send
 

@@ -19,10 +19,10 @@ from starlette.routing import Route
 
 from prescripcare.auth.models import Role
 from prescripcare.db import transaction
+from prescripcare.notifications.fcm import FcmPushChannel
 from prescripcare.patients.models import Patient
 from prescripcare.reminders.consent import DeviceToken
 from prescripcare.reminders.devices import DeviceDirectory
-from prescripcare.reminders.fcm import FcmPushChannel
 from prescripcare.reminders.models import Reminder
 from prescripcare.resources import Resources
 from tests.conftest import GraphQLClient

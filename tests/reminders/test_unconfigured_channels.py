@@ -12,10 +12,12 @@ import pytest
 from sqlalchemy import select
 
 from prescripcare.clock import SettableClock
+from prescripcare.notifications.enabled import enabled_channels
+from prescripcare.reminders.devices import DeviceDirectory
 from prescripcare.reminders.models import Reminder
 from prescripcare.resources import Resources
 from prescripcare.settings import SettingsError
-from prescripcare.worker import enabled_channels, send_due_reminders
+from prescripcare.worker import send_due_reminders
 from tests.ops.scrape import delta, scrape
 from tests.reminders.test_outbox import DUE, Flaky
 from tests.reminders.test_webhooks import FAILED_SMS
@@ -48,4 +50,4 @@ def test_push_asked_for_without_its_key_file_stops_the_worker(
         }
     )
     with pytest.raises(SettingsError, match="FCM_SERVICE_ACCOUNT_FILE"):
-        enabled_channels(settings, resources.sessions)
+        enabled_channels(settings, DeviceDirectory(resources.sessions))

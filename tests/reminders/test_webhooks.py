@@ -17,9 +17,9 @@ from twilio.request_validator import RequestValidator
 from prescripcare.app import create_app
 from prescripcare.clock import SettableClock
 from prescripcare.db import transaction
+from prescripcare.notifications.console import ConsoleChannel
 from prescripcare.patients.models import Patient
 from prescripcare.realtime.events import Event, EventKind, stream_key
-from prescripcare.reminders.channels import ConsoleChannel
 from prescripcare.reminders.consent import ChannelConsent
 from prescripcare.reminders.models import Reminder
 from prescripcare.resources import Resources

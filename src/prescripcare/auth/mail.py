@@ -10,22 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
-from prescripcare.reminders.channels import mask
-from prescripcare.reminders.providers import SendGridEmailChannel
-from prescripcare.settings import Settings
+from prescripcare.notifications.message import MailAttachment, Mailer, mask
 
 log = logging.getLogger("prescripcare.auth.mail")
-
-
-@dataclass(frozen=True, slots=True)
-class MailAttachment:
-    filename: str
-    content_type: str
-    content: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,42 +23,6 @@ class OutgoingMail:
     subject: str
     text: str
     attachments: tuple[MailAttachment, ...] = ()
-
-
-class Mailer(Protocol):
-    async def send_mail(
-        self, address: str, subject: str, text: str, attachments: Sequence[MailAttachment] = ()
-    ) -> str: ...
-
-
-class ConsoleMailer:
-    """Development without SendGrid: the whole e-mail in the log, so a
-    developer can follow the reset link."""
-
-    async def send_mail(
-        self, address: str, subject: str, text: str, attachments: Sequence[MailAttachment] = ()
-    ) -> str:
-        files = ", ".join(f"{a.filename} ({len(a.content)} bytes)" for a in attachments)
-        log.info(
-            "console e-mail to %s: %s\n%s%s",
-            mask(address),
-            subject,
-            text,
-            f"\n[attached: {files}]" if files else "",
-        )
-        return "console"
-
-
-def account_mailer(settings: Settings) -> Mailer | None:
-    """SendGrid when configured; the console in development; nothing in
-    production (never a fake send)."""
-    if settings.sendgrid_api_key and settings.sendgrid_from_email:
-        return SendGridEmailChannel(
-            settings.sendgrid_api_key.get_secret_value(),
-            settings.sendgrid_from_email,
-            settings.sendgrid_api_url,
-        )
-    return None if settings.is_production else ConsoleMailer()
 
 
 class AccountMail:

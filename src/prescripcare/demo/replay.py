@@ -37,7 +37,7 @@ from prescripcare.doses import service as doses
 from prescripcare.doses.materialize import extend_horizons
 from prescripcare.doses.missed import mark_missed
 from prescripcare.doses.models import Dose, DoseStatus
-from prescripcare.reminders.channels import Channel, Message
+from prescripcare.notifications.message import Channel, Message
 from prescripcare.reminders.delivery import record_receipt
 from prescripcare.reminders.refills import queue_refill_reminders
 from prescripcare.reminders.service import (

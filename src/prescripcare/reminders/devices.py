@@ -16,9 +16,9 @@ from prescripcare.auth.models import Role
 from prescripcare.auth.viewer import Viewer
 from prescripcare.db import SessionFactory, transaction
 from prescripcare.errors import Problems, not_found
+from prescripcare.notifications.message import Message
 from prescripcare.patients.models import Patient
 from prescripcare.patients.service import patient_of_user
-from prescripcare.reminders.channels import Message
 from prescripcare.reminders.consent import DeviceToken
 
 PLATFORMS = ("ios", "android", "web")

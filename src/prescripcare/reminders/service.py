@@ -6,7 +6,12 @@ outbox row, with a unique key, in its own transaction: nothing is called yet.
 take the same row), commits the claim, calls the provider, and records the
 answer. A worker killed after claiming leaves a claim that expires and is
 taken again; a send repeats only if the worker died after the provider
-accepted it and before that was recorded.
+accepted it and before that was recorded (answers are written in batches a
+few tens of milliseconds apart, reminders/dispatch.py).
+
+With a `lead`, both happen ahead of time: a dose is queued, and its reminder
+claimed and rendered, up to `lead` before it falls due, and the send waits
+for the due second.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -30,15 +35,17 @@ from prescripcare.doses.schedule import local_instant
 from prescripcare.doses.window import open_since
 from prescripcare.encryption.columns import EncryptedText
 from prescripcare.i18n.translator import speak
-from prescripcare.observability.metrics import NOTIFICATIONS, REMINDER_LATENESS
-from prescripcare.patients.models import ReminderChannel
-from prescripcare.realtime.events import Event, EventKind
-from prescripcare.reminders.channels import (
+from prescripcare.notifications.http import TIMEOUT_SECONDS
+from prescripcare.notifications.message import (
     Channel,
     Message,
     PermanentSendError,
-    TransientSendError,
 )
+from prescripcare.notifications.pace import SendPace
+from prescripcare.observability.metrics import NOTIFICATIONS, REMINDER_LATENESS
+from prescripcare.patients.models import ReminderChannel
+from prescripcare.realtime.events import Event, EventKind
+from prescripcare.reminders.dispatch import Dispatch, Outcome, Pending, Recorder
 from prescripcare.reminders.models import Reminder, ReminderKind, ReminderState
 from prescripcare.reminders.texts import reminder_text
 
@@ -66,7 +73,7 @@ _QUEUE = text("""
 INSERT INTO reminders (id, kind, dose_id, dose_scheduled_at, patient_id, channel, due_at,
                        status, attempts, next_attempt_at, created_at, updated_at)
 SELECT gen_random_uuid(), 'medication_reminder', d.id, d.scheduled_at, d.patient_id,
-       ch.channel, due.at, 'QUEUED', 0, :now, :now, :now
+       ch.channel, due.at, 'QUEUED', 0, greatest(due.at, :now), :now, :now
 FROM doses d
 JOIN patients p ON p.id = d.patient_id
 JOIN prescriptions rx ON rx.id = d.prescription_id
@@ -76,8 +83,8 @@ CROSS JOIN LATERAL unnest(p.reminder_channels) AS ch(channel)
 WHERE d.status = 'SCHEDULED' AND rx.status = 'ACTIVE'
   -- No dose is open longer than this (doses/window.py): the scan reads only
   -- the current months' partitions.
-  AND d.scheduled_at > :open_since AND d.scheduled_at <= :now
-  AND due.at <= :now AND due.at > :oldest
+  AND d.scheduled_at > :open_since AND d.scheduled_at <= :horizon
+  AND due.at <= :horizon AND due.at > :oldest
   AND ch.channel = ANY(CAST(:channels AS text[]))
   AND NOT (
       d.snoozed_until IS NOT NULL AND p.quiet_start IS NOT NULL AND CASE
@@ -101,18 +108,22 @@ JOIN users u ON u.id = l.caregiver_id AND u.disabled_at IS NULL
 WHERE d.id = ANY(:doses)
 """)
 
+# A claim lasts `lease` past the later of now and the reminder's due instant;
+# that instant is also the claim's fence (dispatch.py writes an answer only
+# while it is unchanged).
 _CLAIM = text("""
-UPDATE reminders SET status = 'SENDING', claimed_until = :lease_end,
+UPDATE reminders SET status = 'SENDING',
+                     claimed_until = greatest(next_attempt_at, :now) + CAST(:lease AS interval),
                      attempts = attempts + 1, updated_at = :now
 WHERE id IN (
     SELECT id FROM reminders
-    WHERE (status = 'QUEUED' AND next_attempt_at <= :now)
+    WHERE (status = 'QUEUED' AND next_attempt_at <= :horizon)
        OR (status = 'SENDING' AND claimed_until < :now)
     ORDER BY next_attempt_at
     LIMIT :batch
     FOR UPDATE SKIP LOCKED
 )
-RETURNING id
+RETURNING id, greatest(next_attempt_at, :now) AS send_at, claimed_until
 """)
 
 _DETAILS = text("""
@@ -134,22 +145,25 @@ WHERE r.id = ANY(:ids)
     user_email=EncryptedText("users.email"),
 )
 
-_FINISH = text("""
-UPDATE reminders SET status = :status, provider_message_id = :message_id, last_error = :error,
-                     sent_at = :sent_at, next_attempt_at = :next_at, claimed_until = NULL,
-                     updated_at = :now
-WHERE id = :id AND status = 'SENDING'
-""")
-
 
 async def queue_due(
-    session: AsyncSession, now: datetime, grace: timedelta, channels: list[str]
+    session: AsyncSession,
+    now: datetime,
+    grace: timedelta,
+    channels: list[str],
+    lead: timedelta = timedelta(0),
 ) -> int:
-    """Outbox rows for every untaken dose now due on each of its patient's
-    enabled channels; answers how many were queued."""
+    """Outbox rows for every untaken dose due by `now + lead` on each of its
+    patient's enabled channels; answers how many were queued."""
     result = await session.execute(
         _QUEUE,
-        {"now": now, "oldest": now - grace, "open_since": open_since(now), "channels": channels},
+        {
+            "now": now,
+            "horizon": now + lead,
+            "oldest": now - grace,
+            "open_since": open_since(now),
+            "channels": channels,
+        },
     )
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -224,75 +238,100 @@ async def send_ready(
     policy: RetryPolicy,
     deep_link: str,
     batch: int = 100,
+    *,
+    lead: timedelta = timedelta(0),
+    clock: Callable[[], datetime] | None = None,
+    pace: SendPace | None = None,
+    concurrency: int = 1,
 ) -> SendReport:
+    """Claims up to `batch` reminders ready by `now + lead` and sends each at
+    its due instant (on `clock`; without one, time stands at `now`), up to
+    `concurrency` at once, at each provider's `pace`."""
+    clock = clock or (lambda: now)
     report = SendReport()
     async with transaction(sessions) as session:
-        claimed = [
-            row[0]
+        claimed = {
+            row.id: row
             for row in await session.execute(
-                _CLAIM, {"now": now, "lease_end": now + policy.lease, "batch": batch}
+                _CLAIM,
+                {"now": now, "horizon": now + lead, "lease": policy.lease, "batch": batch},
             )
-        ]
+        }
     if not claimed:
         return report
     async with sessions() as session:
-        details = list(await session.execute(_DETAILS, {"ids": claimed}))
-    for index, row in enumerate(details):
-        try:
-            outcome = await _send_one(row, channels, now, policy, deep_link)
-        except asyncio.CancelledError:
-            # The worker is stopping: the claims not yet tried go back to the
-            # queue for the next worker now, rather than when their lease
-            # ends. The send in progress keeps its claim: the provider may
-            # have accepted it, and its lease decides.
-            await _release(sessions, [r.id for r in details[index + 1 :]], now)
-            raise
-        async with transaction(sessions) as session:
-            await session.execute(_FINISH, {"id": row.id, "now": now, **outcome})
-        state = outcome["status"]
-        _count(row, str(state), now)
-        if state in (ReminderState.SENT, ReminderState.FAILED):
-            report.events.append(
-                Event(
-                    patient_id=row.patient_id,
-                    dose_id=row.dose_id,
-                    channel=row.channel,
-                    at=now,
-                    kind=_event_kind(row.kind, state == ReminderState.SENT),
-                )
-            )
-        if state == ReminderState.SENT:
-            report.sent += 1
-        elif state == ReminderState.QUEUED:
-            report.retried += 1
-        elif state == ReminderState.CANCELLED:
-            report.cancelled += 1
+        details = list(await session.execute(_DETAILS, {"ids": list(claimed)}))
+
+    def written(outcome: Outcome) -> None:
+        _report(report, outcome)
+
+    recorder = Recorder(sessions, clock, written)
+    pending: list[Pending] = []
+    for row in details:
+        claim = claimed[row.id]
+        prepared = _prepare(row, channels, policy, deep_link)
+        if isinstance(prepared, Message):
+            pending.append(Pending(row, prepared, claim.send_at, claim.claimed_until))
         else:
-            report.failed += 1
+            recorder.finish(Outcome(row, claim.claimed_until, *prepared, next_at=now))
+    pending.sort(key=lambda p: p.send_at)
+
+    def attempt(item: Pending, error: Exception | None, sent: str | None, at: datetime) -> Outcome:
+        return _outcome(item, error, sent, at, policy)
+
+    dispatch = Dispatch(
+        channels,
+        clock,
+        recorder,
+        sessions,
+        attempt,
+        pace,
+        concurrency,
+        margin=min(timedelta(seconds=TIMEOUT_SECONDS + 1), policy.lease / 4),
+    )
+    flushing = asyncio.create_task(recorder.run())
+    try:
+        await dispatch.run(pending)
+    finally:
+        # Cancelled too: what the provider accepted is written before the
+        # worker goes, so it is not sent again when the claims expire.
+        recorder.stop()
+        await asyncio.gather(flushing, return_exceptions=True)
+        await recorder.flush()
     return report
 
 
-_RELEASE = text("""
-UPDATE reminders SET status = 'QUEUED', claimed_until = NULL, attempts = attempts - 1,
-                     updated_at = :now
-WHERE id = ANY(:ids) AND status = 'SENDING'
-""")
+def _report(report: SendReport, outcome: Outcome) -> None:
+    row, state = outcome.row, outcome.status
+    _count(row, state, outcome.sent_at)
+    if state in (ReminderState.SENT, ReminderState.FAILED):
+        report.events.append(
+            Event(
+                patient_id=row.patient_id,
+                dose_id=row.dose_id,
+                channel=row.channel,
+                at=outcome.sent_at or outcome.next_at or row.due_at,
+                kind=_event_kind(row.kind, state == ReminderState.SENT),
+            )
+        )
+    if state == ReminderState.SENT:
+        report.sent += 1
+    elif state == ReminderState.QUEUED:
+        report.retried += 1
+    elif state == ReminderState.CANCELLED:
+        report.cancelled += 1
+    else:
+        report.failed += 1
 
 
-async def _release(sessions: SessionFactory, ids: list[uuid.UUID], now: datetime) -> None:
-    if ids:
-        async with transaction(sessions) as session:
-            await session.execute(_RELEASE, {"ids": ids, "now": now})
-
-
-def _count(row: Any, state: str, now: datetime) -> None:
+def _count(row: Any, state: str, sent_at: datetime | None) -> None:
     """The send's outcome for monitoring: a page fires on failed medication
     reminders, and lateness shows a backlog before patients notice it."""
     # A send put back in the queue is a retry; the other states name themselves.
     outcome = "retried" if state == ReminderState.QUEUED.value else state.lower()
     NOTIFICATIONS.labels(row.channel, outcome, row.kind).inc()
-    if state == ReminderState.SENT.value and row.due_at is not None:
-        lateness = max(0.0, (now - row.due_at).total_seconds())
+    if state == ReminderState.SENT.value and row.due_at is not None and sent_at is not None:
+        lateness = max(0.0, (sent_at - row.due_at).total_seconds())
         REMINDER_LATENESS.labels(row.channel, row.kind).observe(lateness)
 
 
@@ -318,22 +357,18 @@ def _event_kind(kind: str, sent: bool) -> EventKind:
     return EventKind.REMINDER_SENT if sent else EventKind.REMINDER_FAILED
 
 
-async def _send_one(
-    r: Any,
-    channels: Mapping[str, Channel],
-    now: datetime,
-    policy: RetryPolicy,
-    deep_link: str,
-) -> dict[str, object]:
-    done: dict[str, object] = {"message_id": None, "error": None, "sent_at": None, "next_at": now}
+def _prepare(
+    r: Any, channels: Mapping[str, Channel], policy: RetryPolicy, deep_link: str
+) -> Message | tuple[str, None, str | None]:
+    """The message to send, or the outcome that needs no send (status,
+    provider id, error)."""
     # A dose recorded since the decision needs no reminder (a caregiver alert
     # is about a dose already missed, so it always goes).
     medication = r.kind == ReminderKind.MEDICATION.value
     if medication and r.dose_status is not None and r.dose_status != DoseStatus.SCHEDULED:
-        return {**done, "status": ReminderState.CANCELLED.value}
-    channel = channels.get(r.channel)
-    if channel is None:
-        return {**done, "status": ReminderState.FAILED.value, "error": unconfigured(r.channel)}
+        return (ReminderState.CANCELLED.value, None, None)
+    if channels.get(r.channel) is None:
+        return (ReminderState.FAILED.value, None, unconfigured(r.channel))
     address = {
         ReminderChannel.SMS: r.phone,
         ReminderChannel.EMAIL: r.user_email or r.patient_email,
@@ -349,7 +384,7 @@ async def _send_one(
         deep_link,
         r.drug_name if policy.drug_names else None,
     )
-    message = Message(
+    return Message(
         reminder_id=r.id,
         patient_id=r.patient_id,
         channel=r.channel,
@@ -357,17 +392,29 @@ async def _send_one(
         text=text.body,
         subject=text.subject,
     )
-    try:
-        provider_id = await channel.send(message)
-    except PermanentSendError as error:
-        return {**done, "status": ReminderState.FAILED.value, "error": str(error)[:500]}
-    except TransientSendError as error:
-        if r.attempts >= policy.max_attempts:
-            return {**done, "status": ReminderState.FAILED.value, "error": str(error)[:500]}
-        return {
-            **done,
-            "status": ReminderState.QUEUED.value,
-            "error": str(error)[:500],
-            "next_at": now + policy.backoff(r.attempts),
-        }
-    return {**done, "status": ReminderState.SENT.value, "message_id": provider_id, "sent_at": now}
+
+
+def _outcome(
+    item: Pending,
+    error: Exception | None,
+    provider_id: str | None,
+    at: datetime,
+    policy: RetryPolicy,
+) -> Outcome:
+    """What a provider's answer makes of the reminder: sent, failed for
+    good, or queued again after a backoff while tries remain."""
+    r = item.row
+    if error is None:
+        return Outcome(r, item.lease_end, ReminderState.SENT.value, provider_id, None, at)
+    reason = str(error)[:500]
+    if isinstance(error, PermanentSendError) or r.attempts >= policy.max_attempts:
+        return Outcome(r, item.lease_end, ReminderState.FAILED.value, None, reason, None, at)
+    return Outcome(
+        r,
+        item.lease_end,
+        ReminderState.QUEUED.value,
+        None,
+        reason,
+        None,
+        at + policy.backoff(r.attempts),
+    )

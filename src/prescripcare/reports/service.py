@@ -19,12 +19,13 @@ from sqlmodel import col
 
 from prescripcare.audit.models import AuditAction
 from prescripcare.audit.service import record
-from prescripcare.auth.mail import MailAttachment, OutgoingMail
+from prescripcare.auth.mail import OutgoingMail
 from prescripcare.auth.models import Role, User
 from prescripcare.auth.viewer import Viewer
 from prescripcare.db import reading
 from prescripcare.errors import Problems, not_found
 from prescripcare.i18n.translator import Language, speak
+from prescripcare.notifications.message import MailAttachment
 from prescripcare.patients.models import CaregiverLink, CareTeamMember, Patient
 from prescripcare.patients.service import find_visible_patient
 from prescripcare.reports.data import default_window, gather

@@ -1,19 +1,13 @@
-"""Where reminders go. Each channel sends one message and answers the
-provider's message id, or raises a transient or permanent error.
-
-This step ships the console channel (development without provider
-credentials: a masked line in the log, recorded as sent); the Twilio,
-SendGrid and FCM channels plug in beside it.
-"""
+"""What every channel sends and how it fails. A channel sends one message
+and answers the provider's message id, or raises a transient or permanent
+error; a mailer sends any other e-mail of the service the same way."""
 
 from __future__ import annotations
 
-import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
-
-log = logging.getLogger("prescripcare.reminders")
 
 
 class TransientSendError(Exception):
@@ -35,10 +29,23 @@ class Message:
     subject: str = "PrescripCare"
 
 
+@dataclass(frozen=True, slots=True)
+class MailAttachment:
+    filename: str
+    content_type: str
+    content: bytes
+
+
 class Channel(Protocol):
     name: str
 
     async def send(self, message: Message) -> str: ...
+
+
+class Mailer(Protocol):
+    async def send_mail(
+        self, address: str, subject: str, text: str, attachments: Sequence[MailAttachment] = ()
+    ) -> str: ...
 
 
 def mask(address: str | None) -> str:
@@ -49,12 +56,3 @@ def mask(address: str | None) -> str:
         local, _, domain = address.partition("@")
         return f"{local[:1]}***@{domain}"
     return f"{address[:3]}***{address[-2:]}"
-
-
-class ConsoleChannel:
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    async def send(self, message: Message) -> str:
-        log.info("console %s reminder to %s: %s", self.name, mask(message.address), message.text)
-        return f"console-{uuid.uuid4()}"
