@@ -26,6 +26,7 @@ from prescripcare.db import (
 )
 from prescripcare.drugs.search.base import DrugSearch
 from prescripcare.drugs.search.factory import create_drug_search
+from prescripcare.patients.visible_sets import VisibleSets
 from prescripcare.realtime.hub import EventHub
 from prescripcare.redis import RedisKeys, create_redis
 from prescripcare.settings import Settings
@@ -47,9 +48,12 @@ class Resources:
     read_sessions: SessionFactory | None = None
     # The process's one reader of the reminder-event stream (subscriptions).
     events: EventHub = field(init=False)
+    # Who may hear of which patient, shared by the process's sockets.
+    visible_sets: VisibleSets = field(init=False)
 
     def __post_init__(self) -> None:
         self.events = EventHub(self.redis, self.keys)
+        self.visible_sets = VisibleSets(self.sessions, self.clock)
 
     @property
     def tokens(self) -> AccessTokenCodec:
