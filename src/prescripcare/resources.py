@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from prescripcare.audit.batch import ReadAuditBatcher
 from prescripcare.auth.mail import AccountMail, account_mailer
 from prescripcare.auth.passwords import PasswordService
 from prescripcare.auth.service import AuthService
@@ -50,10 +51,13 @@ class Resources:
     events: EventHub = field(init=False)
     # Who may hear of which patient, shared by the process's sockets.
     visible_sets: VisibleSets = field(init=False)
+    # Patient reads of the process's sockets, written together.
+    read_audit: ReadAuditBatcher = field(init=False)
 
     def __post_init__(self) -> None:
         self.events = EventHub(self.redis, self.keys)
         self.visible_sets = VisibleSets(self.sessions, self.clock)
+        self.read_audit = ReadAuditBatcher(self.sessions)
 
     @property
     def tokens(self) -> AccessTokenCodec:

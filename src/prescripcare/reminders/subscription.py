@@ -121,8 +121,10 @@ class ReminderSubscription:
                 if not await visible.allows(viewer, event.patient_id):
                     continue
                 if event.patient_id not in delivered:
+                    # Written with other sockets' first readings in one
+                    # transaction (audit/batch.py), before anything is sent.
                     ctx.reads.add(event.patient_id)
-                    await flush_reads(ctx)
+                    await res.read_audit.record(viewer, ctx.reads.drain(), ctx.now())
                     delivered.add(event.patient_id)
                 # A subscription lives long: each event reads fresh data.
                 ctx.loaders = Loaders.for_viewer(res, viewer)
