@@ -10,6 +10,7 @@ import asyncio
 import random
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -128,11 +129,13 @@ async def test_a_batch_under_one_request_id_is_caught(
     alone = await log.new()
 
     class UnderOneRequest(ReadAuditBatcher):
-        # The planted defect: every entry under the writer's (the first
-        # caller's) request id and address.
-        @staticmethod
-        def _as_caller(one: Any) -> None:
-            return None
+        # The planted defect: every entry under the first caller's request
+        # id and address.
+        first: Any = None
+
+        def _reading(self, one: Any) -> Any:  # type: ignore[override]
+            self.first = self.first or one
+            return super()._reading(replace(one, request_id=self.first.request_id))
 
     await _together(resources, UnderOneRequest(resources.sessions), calls)
     assert await log.new() != alone
@@ -144,7 +147,7 @@ async def test_a_failed_transaction_fails_every_caller(
     async def fail(*_: object) -> None:
         raise RuntimeError("the database is away")
 
-    monkeypatch.setattr(batch_module, "record_reads", fail)
+    monkeypatch.setattr(batch_module, "record_readings", fail)
     batcher = ReadAuditBatcher(resources.sessions)
     now = resources.clock.now()
     outcomes = await asyncio.gather(

@@ -8,8 +8,9 @@ once, and each socket must record its first reading of that patient before
 it discloses anything: 80 commits in a row. Here the entries waiting at a
 moment share one transaction: one lock, one commit.
 
-Nothing is weakened: each entry is the same `record_reads` statement with
-the same viewer, time, request id and client address as if written alone,
+Nothing is weakened: each entry is the row `record_reads` would write for
+its caller, with the same viewer, time, request id, client address and
+break-glass grant, all in one INSERT (`record_readings`),
 and each caller is released only once the transaction holding its entries
 has committed (an error reaches every caller of that transaction, and none
 of them discloses).
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from prescripcare.audit.models import AuditAction
-from prescripcare.audit.service import record_reads
+from prescripcare.audit.service import Reading, record_readings
 from prescripcare.auth.viewer import Viewer
 from prescripcare.db import SessionFactory, transaction
 from prescripcare.requestid import current_client_ip, current_request_id
@@ -63,11 +64,10 @@ class ReadAuditBatcher:
         await asyncio.shield(written)
 
     @staticmethod
-    def _as_caller(one: _Waiting) -> None:
-        """The entry's own request id and address, as if its caller wrote it
-        (this task's context is its own copy)."""
-        current_request_id.set(one.request_id)
-        current_client_ip.set(one.ip)
+    def _reading(one: _Waiting) -> Reading:
+        """The entry's own request id and address, as if its caller wrote it."""
+        request_id = None if one.request_id == "-" else one.request_id
+        return Reading(one.viewer, one.reads, one.at, request_id, one.ip)
 
     async def _write(self) -> None:
         # Whatever arrives while a transaction commits goes in the next one.
@@ -75,9 +75,7 @@ class ReadAuditBatcher:
             batch, self._waiting = self._waiting, []
             try:
                 async with transaction(self._sessions) as session:
-                    for one in batch:
-                        self._as_caller(one)
-                        await record_reads(session, one.viewer, one.reads, one.at)
+                    await record_readings(session, [self._reading(one) for one in batch])
             except Exception as error:
                 for one in batch:
                     if not one.written.done():
