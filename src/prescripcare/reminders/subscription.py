@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 import strawberry
 
-from prescripcare.audit.extension import flush_reads
 from prescripcare.audit.models import AuditAction
 from prescripcare.doses.types import DoseType
 from prescripcare.graphql.context import Loaders
@@ -87,7 +86,8 @@ class ReminderSubscription:
         if after is not None and not valid_event_id(after):
             raise bad_input("after", "Invalid event id: use one this subscription sent.")
         only: uuid.UUID | None = None
-        visible = ctx.resources.visible_sets
+        res = ctx.resources
+        visible = res.visible_sets
         # Opening judges access at this moment (a grant given just now counts).
         await visible.refresh(viewer, OPENING_SHARES)
         # Audit: the subscription itself, then each patient's first event
@@ -98,9 +98,11 @@ class ReminderSubscription:
             if only is None or not await visible.allows(viewer, only):
                 raise not_found("Patient not found.")
             ctx.reads.add(only, AuditAction.PATIENT_SUBSCRIBED)
-            await flush_reads(ctx)
+            # With other sockets' readings in one transaction: a crowd
+            # subscribing at once is not one commit (and pooled connection)
+            # after another behind the audit chain's lock.
+            await res.read_audit.record(viewer, ctx.reads.drain(), ctx.now())
             delivered.add(only)
-        res = ctx.resources
         ACTIVE_SUBSCRIPTIONS.inc()
         try:
             # Without `after`, events from when the subscription arrived: an
