@@ -59,13 +59,15 @@ async def prepare(settings: Settings, steps: Steps) -> list[DemoLogin]:
     from prescripcare.db import transaction
     from prescripcare.demo.seed import seed_demo
     from prescripcare.drugs.seed import load_seed, seed_is_current
-    from prescripcare.migrate import current_revision, head_revision, upgrade
+    from prescripcare.migrate import head_in_files, revision_in_database, upgrade
     from prescripcare.resources import open_resources
 
     async with open_resources(settings) as res:
+        # alembic_version and the revision files, read directly: a database
+        # at head costs one query, not Alembic's start-up.
         async with res.engine.connect() as connection:
-            before = await connection.run_sync(current_revision)
-        head = head_revision()
+            before = await revision_in_database(connection)
+        head = head_in_files()
         if before != head:
             await upgrade(res.engine)
             steps.done("database", f"migrated {before or 'empty'} -> {head}")

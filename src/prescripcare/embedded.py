@@ -6,6 +6,8 @@ from __future__ import annotations
 import importlib
 import logging
 import shutil
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -103,16 +105,23 @@ class EmbeddedServices:
         self.redis_url = redis_url
 
     def __enter__(self) -> EmbeddedServices:
-        try:
-            if self.postgres is not None:
-                log.debug("starting embedded PostgreSQL in %s", self.postgres.data_dir)
-                self.database_url = self.postgres.start()
-            if self.redis is not None:
-                log.debug("starting embedded Redis in %s", self.redis.data_dir)
-                self.redis_url = self.redis.start()
-        except BaseException:
-            self.stop()
-            raise
+        # Both start at once: each mostly waits for its server process.
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="embedded") as pool:
+            postgres = pool.submit(self.postgres.start) if self.postgres is not None else None
+            redis = pool.submit(self.redis.start) if self.redis is not None else None
+            try:
+                if postgres is not None:
+                    self.database_url = postgres.result()
+                if redis is not None:
+                    self.redis_url = redis.result()
+            except BaseException:
+                for started in (postgres, redis):
+                    if started is not None:
+                        # The other one may still be starting: stop it once it has.
+                        with suppress(BaseException):
+                            started.result()
+                self.stop()
+                raise
         return self
 
     def __exit__(

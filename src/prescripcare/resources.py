@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from prescripcare.audit.batch import ReadAuditBatcher
 from prescripcare.auth.mail import AccountMail
 from prescripcare.auth.passwords import PasswordService
 from prescripcare.auth.service import AuthService
@@ -28,6 +29,7 @@ from prescripcare.drugs.search.base import DrugSearch
 from prescripcare.drugs.search.factory import create_drug_search
 from prescripcare.notifications.enabled import account_mailer
 from prescripcare.notifications.http import HttpPool
+from prescripcare.patients.visible_sets import VisibleSets
 from prescripcare.realtime.hub import EventHub
 from prescripcare.redis import RedisKeys, create_redis
 from prescripcare.settings import Settings
@@ -51,9 +53,15 @@ class Resources:
     http: HttpPool = field(default_factory=HttpPool)
     # The process's one reader of the reminder-event stream (subscriptions).
     events: EventHub = field(init=False)
+    # Who may hear of which patient, shared by the process's sockets.
+    visible_sets: VisibleSets = field(init=False)
+    # Patient reads of the process's sockets, written together.
+    read_audit: ReadAuditBatcher = field(init=False)
 
     def __post_init__(self) -> None:
         self.events = EventHub(self.redis, self.keys)
+        self.visible_sets = VisibleSets(self.sessions, self.clock)
+        self.read_audit = ReadAuditBatcher(self.sessions)
 
     @property
     def tokens(self) -> AccessTokenCodec:

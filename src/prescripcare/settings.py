@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     # Every Redis key and pub/sub channel starts with this, so several
     # deployments can share one Redis server.
     redis_prefix: str = Field(default="prescripcare", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    # Redis connections one process may hold: commands beyond them wait for a
+    # free one, so a burst (thousands of sockets subscribing at once) does
+    # not open connections that then stay open (docs/benchmarks.md, fan-out).
+    redis_pool_max: int = Field(default=10, ge=2, le=1000)
     jwt_secret: SecretStr | None = None
     encryption_key: SecretStr | None = None
     port: int = Field(default=8000, ge=1, le=65535)

@@ -12,10 +12,10 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from prescripcare.app import create_app
+from prescripcare.audit.batch import ReadAuditBatcher
 from prescripcare.auth.models import Role
 from prescripcare.clock import SettableClock
 from prescripcare.drugs.seed import SeedReport
-from prescripcare.reminders import subscription
 from prescripcare.reminders.subscription import VISIBILITY_RECHECK
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
@@ -190,7 +190,7 @@ def test_an_unexpected_error_reaches_the_socket_masked(
     async def fail(*_: object) -> None:
         raise RuntimeError(secret)
 
-    monkeypatch.setattr(subscription, "flush_reads", fail)
+    monkeypatch.setattr(ReadAuditBatcher, "record", fail)
     me = setup["me"]
     with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
         subscribe(ws, me.now_token, {"patientId": str(me.patient_id)})

@@ -10,10 +10,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ScalarSelect, String, bindparam, exists, func, insert, literal, select
+from sqlalchemy import (
+    DateTime,
+    ScalarSelect,
+    String,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -44,19 +56,23 @@ def grant_used(viewer: Viewer | None, patient_id: Any, at: datetime) -> Any:
     unexpired grant for the patient when they are not on the care team."""
     if viewer is None or viewer.role is not Role.CLINICIAN:
         return None
+    return _grant_of(literal(viewer.user_id, UUID), patient_id, literal(at))
+
+
+def _grant_of(clinician_id: Any, patient_id: Any, at: Any) -> ScalarSelect[Any]:
     # Correlated to the statement the patient id comes from, however deep.
     on_team = (
         exists()
         .where(
             col(CareTeamMember.patient_id) == patient_id,
-            col(CareTeamMember.user_id) == viewer.user_id,
+            col(CareTeamMember.user_id) == clinician_id,
         )
         .correlate_except(CareTeamMember)
     )
     grant: ScalarSelect[Any] = (
         select(col(BreakGlassGrant.id))
         .where(
-            col(BreakGlassGrant.clinician_id) == viewer.user_id,
+            col(BreakGlassGrant.clinician_id) == clinician_id,
             col(BreakGlassGrant.patient_id) == patient_id,
             col(BreakGlassGrant.expires_at) > at,
             ~on_team,
@@ -129,6 +145,64 @@ async def record_reads(
         literal(request_id, String),
         literal(ip, String),
         grant_used(viewer, pid, at) if viewer.role is Role.CLINICIAN else literal(None, UUID),
+    )
+    table = AuditEntry.__table__  # type: ignore[attr-defined]
+    await session.execute(insert(table).from_select(list(RECORDED_FIELDS), source))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One caller's reads, with the origin it would have recorded alone."""
+
+    viewer: Viewer
+    reads: Sequence[tuple[uuid.UUID, AuditAction]]
+    at: datetime
+    request_id: str | None
+    ip: str | None
+
+
+async def record_readings(session: AsyncSession, readings: Sequence[Reading]) -> None:
+    """Many callers' reads in one INSERT ... SELECT: per row the entry
+    `record_reads` writes for that caller (its twin in
+    tests/audit/test_read_batch.py)."""
+    rows_of = [(one, patient, action) for one in readings for patient, action in one.reads]
+    if not rows_of:
+        return
+
+    def column(name: str, values: list[Any], kind: Any) -> Any:
+        return bindparam(name, values, type_=ARRAY(kind))
+
+    rows = (
+        func.unnest(
+            column("patient_ids", [p for _, p, _ in rows_of], UUID),
+            column("actions", [a.value for _, _, a in rows_of], String),
+            column("entities", [ENTITY_OF_READ[a] for _, _, a in rows_of], String),
+            column("actor_ids", [o.viewer.user_id for o, _, _ in rows_of], UUID),
+            column("roles", [o.viewer.role.value for o, _, _ in rows_of], String),
+            column("ats", [o.at for o, _, _ in rows_of], DateTime(timezone=True)),
+            column("request_ids", [o.request_id for o, _, _ in rows_of], String),
+            column("ips", [o.ip for o, _, _ in rows_of], String),
+        )
+        .table_valued(
+            "patient_id", "action", "entity", "actor_id", "role", "at", "request_id", "ip"
+        )
+        .render_derived()
+    )
+    c = rows.c
+    source = select(
+        c.at,
+        c.actor_id,
+        c.role,
+        c.action,
+        c.entity,
+        func.cast(c.patient_id, String),
+        c.patient_id,
+        c.request_id,
+        c.ip,
+        case(
+            (c.role == Role.CLINICIAN.value, _grant_of(c.actor_id, c.patient_id, c.at)),
+            else_=literal(None, UUID),
+        ),
     )
     table = AuditEntry.__table__  # type: ignore[attr-defined]
     await session.execute(insert(table).from_select(list(RECORDED_FIELDS), source))

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
 from redis.asyncio import Redis
@@ -48,7 +48,8 @@ def _position(event_id: str) -> tuple[int, int]:
 
 
 class _Subscriber:
-    def __init__(self) -> None:
+    def __init__(self, wants: Callable[[Event], bool] | None) -> None:
+        self.wants = wants
         self.queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=QUEUE_CAPACITY)
         self.overflowed = False
 
@@ -77,11 +78,21 @@ class EventHub:
     def subscribers(self) -> int:
         return len(self._subscribers)
 
-    async def follow(self, after: str | None, tick: timedelta) -> AsyncIterator[Event | None]:
+    async def follow(
+        self,
+        after: str | None,
+        tick: timedelta,
+        wants: Callable[[Event], bool] | None = None,
+    ) -> AsyncIterator[Event | None]:
         """Events after `after` (what was missed first), then live ones as
         they come; None whenever `tick` passes without one, so the caller can
-        check the clock and the session."""
-        subscriber = _Subscriber()
+        check the clock and the session.
+
+        `wants`, when given, is asked by the reader (synchronously, for each
+        live event) whether this subscriber could want it: False leaves the
+        subscriber asleep. It narrows, never decides: replayed events and
+        every event it lets through still pass the caller's own checks."""
+        subscriber = _Subscriber(wants)
         self._join(subscriber)
         try:
             last = after if after is not None else await self._newest()
@@ -154,5 +165,8 @@ class EventHub:
                 for entry_id, fields in entries:
                     last = entry_id
                     event = Event.parse(entry_id, fields)
+                    # Subscribers that cannot want the event are not woken: with
+                    # thousands of sockets, most events concern few of them.
                     for subscriber in tuple(self._subscribers):
-                        subscriber.offer(event)
+                        if subscriber.wants is None or subscriber.wants(event):
+                            subscriber.offer(event)

@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncGenerator
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 import strawberry
-from sqlalchemy import select
-from sqlmodel import col
 
-from prescripcare.audit.extension import flush_reads
 from prescripcare.audit.models import AuditAction
-from prescripcare.auth.viewer import Viewer
-from prescripcare.clock import Clock
-from prescripcare.db import SessionFactory
 from prescripcare.doses.types import DoseType
 from prescripcare.graphql.context import Loaders
 from prescripcare.graphql.enums import ReminderChannelEnum
@@ -23,8 +16,8 @@ from prescripcare.graphql.errors import bad_input, not_found
 from prescripcare.graphql.info import Info
 from prescripcare.ids import parse_uuid
 from prescripcare.observability.metrics import ACTIVE_SUBSCRIPTIONS
-from prescripcare.patients.access import visible_patients
-from prescripcare.patients.models import Patient, ReminderChannel
+from prescripcare.patients.models import ReminderChannel
+from prescripcare.patients.visible_sets import RECHECK
 from prescripcare.realtime.events import Event, EventKind, position_at, valid_event_id
 
 ReminderEventKindEnum = strawberry.enum(EventKind, name="ReminderEventKind")
@@ -68,35 +61,11 @@ class ReminderEventType:
 # the socket handler (graphql/socket.py), which closes it with 4403.
 # A socket lives long: access that ends (a clinician leaves the care team, a
 # caregiver is unlinked, a break-glass grant expires, a patient is erased)
-# ends for its events within this long, not when the token runs out.
-VISIBILITY_RECHECK = timedelta(seconds=30)
-
-
-class _Visible:
-    """Which patients' events this subscriber may see: the same SQL filter as
-    every other read, asked again for a patient after VISIBILITY_RECHECK."""
-
-    def __init__(self, sessions: SessionFactory, viewer: Viewer, clock: Clock) -> None:
-        self.sessions = sessions
-        self.viewer = viewer
-        self.clock = clock
-        self.known: dict[uuid.UUID, tuple[bool, datetime]] = {}
-
-    async def allows(self, patient_id: uuid.UUID) -> bool:
-        now = self.clock.now()
-        seen = self.known.get(patient_id)
-        if seen is None or now - seen[1] >= VISIBILITY_RECHECK:
-            # Grants are judged at this moment, not when the socket opened.
-            viewer = replace(self.viewer, at=now)
-            async with self.sessions() as session:
-                found = await session.scalar(
-                    select(col(Patient.id)).where(
-                        col(Patient.id) == patient_id, visible_patients(viewer)
-                    )
-                )
-            seen = (found is not None, now)
-            self.known[patient_id] = seen
-        return seen[0]
+# ends for its events within this long, not when the token runs out. What
+# each viewer may see is held once per process (patients/visible_sets.py).
+VISIBILITY_RECHECK = RECHECK
+# Sockets of one viewer opening together share one load of what it may see.
+OPENING_SHARES = timedelta(seconds=1)
 
 
 @strawberry.type
@@ -117,18 +86,23 @@ class ReminderSubscription:
         if after is not None and not valid_event_id(after):
             raise bad_input("after", "Invalid event id: use one this subscription sent.")
         only: uuid.UUID | None = None
-        visible = _Visible(ctx.resources.sessions, viewer, ctx.resources.clock)
+        res = ctx.resources
+        visible = res.visible_sets
+        # Opening judges access at this moment (a grant given just now counts).
+        await visible.refresh(viewer, OPENING_SHARES)
         # Audit: the subscription itself, then each patient's first event
         # delivered (not every event: a day of reminders is one reading).
         delivered: set[uuid.UUID] = set()
         if patient_id is not None:
             only = parse_uuid(patient_id)
-            if only is None or not await visible.allows(only):
+            if only is None or not await visible.allows(viewer, only):
                 raise not_found("Patient not found.")
             ctx.reads.add(only, AuditAction.PATIENT_SUBSCRIBED)
-            await flush_reads(ctx)
+            # With other sockets' readings in one transaction: a crowd
+            # subscribing at once is not one commit (and pooled connection)
+            # after another behind the audit chain's lock.
+            await res.read_audit.record(viewer, ctx.reads.drain(), ctx.now())
             delivered.add(only)
-        res = ctx.resources
         ACTIVE_SUBSCRIPTIONS.inc()
         try:
             # Without `after`, events from when the subscription arrived: an
@@ -137,14 +111,22 @@ class ReminderSubscription:
             start: str | None = after
             if start is None and ctx.received_ms is not None:
                 start = position_at(ctx.received_ms)
-            async for event in res.events.follow(start, POLL):
+
+            def wants(event: Event) -> bool:
+                if only is not None and event.patient_id != only:
+                    return False
+                return visible.may_see(viewer, event.patient_id) is not False
+
+            async for event in res.events.follow(start, POLL, wants):
                 if event is None or (only is not None and event.patient_id != only):
                     continue
-                if not await visible.allows(event.patient_id):
+                if not await visible.allows(viewer, event.patient_id):
                     continue
                 if event.patient_id not in delivered:
+                    # Written with other sockets' first readings in one
+                    # transaction (audit/batch.py), before anything is sent.
                     ctx.reads.add(event.patient_id)
-                    await flush_reads(ctx)
+                    await res.read_audit.record(viewer, ctx.reads.drain(), ctx.now())
                     delivered.add(event.patient_id)
                 # A subscription lives long: each event reads fresh data.
                 ctx.loaders = Loaders.for_viewer(res, viewer)

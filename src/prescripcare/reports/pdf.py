@@ -32,7 +32,6 @@ from reportlab.platypus import (
 
 from prescripcare.doses.models import DoseStatus
 from prescripcare.i18n.translator import Language
-from prescripcare.reports.charts import heat_map_png, heat_map_size
 from prescripcare.reports.data import MAX_LISTED_DOSES, ReportData
 from prescripcare.reports.schedule import describe_schedule
 
@@ -196,6 +195,9 @@ def _status(status: str, lang: Language) -> str:
 
 
 def _heat_map(data: ReportData, lang: Language) -> list[Flowable]:
+    # matplotlib loads with the first report, not with every process start.
+    from prescripcare.reports.charts import heat_map_png, heat_map_size
+
     png = heat_map_png(data.overall.daily, lang)
     w, h = heat_map_size(data.overall.daily)
     image = Image(io.BytesIO(png), width=w * inch, height=h * inch, hAlign="LEFT")
