@@ -18,7 +18,7 @@ async def test_a_burst_of_commands_stays_within_the_pool(settings: Settings) -> 
         await asyncio.gather(*(client.incr(key) for _ in range(200)))
         assert int(await client.get(key) or 0) == 200
         pool = client.connection_pool
-        opened = len(pool._available_connections) + len(pool._in_use_connections)  # type: ignore[attr-defined]
+        opened = len(pool._available_connections) + len(pool._in_use_connections)
         assert opened <= 3
     finally:
         await client.delete(key)

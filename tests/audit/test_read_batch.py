@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 
 from prescripcare.audit import batch as batch_module
 from prescripcare.audit.batch import ReadAuditBatcher
@@ -67,8 +68,9 @@ class Log:
 
     async def new(self) -> list[tuple[Any, ...]]:
         async with self.resources.sessions() as session:
-            rows = list(await session.scalars(select(AuditEntry).where(AuditEntry.seq > self.seen)))
-        self.seen = max([self.seen, *(e.seq for e in rows)])
+            newer = select(AuditEntry).where(col(AuditEntry.seq) > self.seen)
+            rows = list(await session.scalars(newer))
+        self.seen = max([self.seen, *(e.seq for e in rows if e.seq is not None)])
         return sorted(
             (
                 (
