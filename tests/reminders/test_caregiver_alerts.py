@@ -20,7 +20,7 @@ from prescripcare.resources import Resources
 from tests.conftest import GraphQLClient
 from tests.factories import Account, account
 from tests.patients.documents import LINK_CAREGIVER
-from tests.reminders.test_outbox import DUE, Flaky, send
+from tests.reminders.outbox import DUE, Flaky, send
 
 MISSED_AT = DUE + timedelta(minutes=61)
 

@@ -17,7 +17,7 @@ from prescripcare.reminders.models import Reminder
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
 from tests.providers import TWILIO_SID, TWILIO_TOKEN, SendGridStandIn, TwilioStandIn
-from tests.reminders.test_outbox import DUE, queue, send
+from tests.reminders.outbox import DUE, queue, send
 
 
 def channels(twilio: TwilioStandIn, sendgrid: SendGridStandIn) -> dict[str, Any]:

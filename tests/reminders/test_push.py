@@ -27,7 +27,7 @@ from prescripcare.reminders.models import Reminder
 from prescripcare.resources import Resources
 from tests.conftest import GraphQLClient
 from tests.factories import account
-from tests.reminders.test_outbox import DUE, queue, send
+from tests.reminders.outbox import DUE, queue, send
 from tests.standin import LocalServer
 
 REGISTER = """mutation($token: String!, $platform: String!) {

@@ -19,21 +19,11 @@ from prescripcare.reminders import subscription
 from prescripcare.reminders.subscription import VISIBILITY_RECHECK
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
-from tests.factories import Account, account, patient
+from tests.factories import account, patient
 from tests.patients.documents import ADD_TEAM, REMOVE_TEAM
-from tests.prescriptions.documents import PRESCRIBE, RECORD_DOSE, prescription
-from tests.reminders.test_outbox import DUE
-
-SUBSCRIBE = """
-subscription ReminderStatus($patientId: ID, $after: ID) {
-  reminderStatus(patientId: $patientId, after: $after) {
-    id
-    kind
-    at
-    channel
-    dose { id scheduledAt status prescription { id } }
-  }
-}"""
+from tests.prescriptions.documents import RECORD_DOSE
+from tests.reminders.outbox import DUE
+from tests.reminders.subscriber import gql, next_event, prescribe_and_first_dose, subscribe
 
 
 @pytest.fixture
@@ -42,49 +32,12 @@ def client(migrated: Settings, clock: SettableClock) -> Iterator[TestClient]:
         yield test_client
 
 
-def gql(client: TestClient, who: Account, query: str, variables: dict[str, Any]) -> Any:
-    response = client.post(
-        "/graphql",
-        json={"query": query, "variables": variables},
-        headers={"Authorization": f"Bearer {who.now_token}"},
-    )
-    body = response.json()
-    assert not body.get("errors"), body
-    return body["data"]
-
-
-def subscribe(ws: Any, token: str | None, variables: dict[str, Any]) -> None:
-    ws.send_json(
-        {
-            "type": "connection_init",
-            "payload": {"authorization": f"Bearer {token}"} if token else {},
-        }
-    )
-    assert ws.receive_json() == {"type": "connection_ack"}
-    ws.send_json(
-        {"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE, "variables": variables}}
-    )
-
-
-def next_event(ws: Any) -> dict[str, Any]:
-    message = ws.receive_json()
-    assert message["type"] == "next", message
-    event: dict[str, Any] = message["payload"]["data"]["reminderStatus"]
-    return event
-
-
 @pytest.fixture
 async def setup(resources: Resources, catalog: SeedReport, clock: SettableClock) -> dict[str, Any]:
     doctor = await account(resources, Role.CLINICIAN)
     me = await account(resources, Role.PATIENT, timezone="Europe/London")
     other = await patient(resources, doctor, "Other", timezone="Europe/London")
     return {"doctor": doctor, "me": me, "other": str(other)}
-
-
-def prescribe_and_first_dose(client: TestClient, who: Account, pid: str) -> dict[str, Any]:
-    out = gql(client, who, PRESCRIBE, prescription(pid, "6809"))["prescribe"]
-    assert out["errors"] == []
-    return out["prescription"]
 
 
 def test_no_token_no_socket(client: TestClient) -> None:

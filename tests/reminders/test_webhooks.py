@@ -26,11 +26,8 @@ from prescripcare.resources import Resources
 from prescripcare.settings import Settings
 from tests.conftest import asgi_client
 from tests.ops.scrape import delta, scrape
-from tests.reminders.test_outbox import DUE, Flaky, queue, send
+from tests.reminders.outbox import DUE, FAILED_SMS, Flaky, queue, send
 
-FAILED_SMS = (
-    'prescripcare_notifications_total{channel="SMS",status="failed",type="medication_reminder"}'
-)
 TOKEN = "twilio-webhook-token"
 BASE = "https://api.prescripcare.example"
 
