@@ -56,4 +56,5 @@ def next_event(ws: Any) -> dict[str, Any]:
 def prescribe_and_first_dose(client: TestClient, who: Account, pid: str) -> dict[str, Any]:
     out = gql(client, who, PRESCRIBE, prescription(pid, "6809"))["prescribe"]
     assert out["errors"] == []
-    return out["prescription"]
+    found: dict[str, Any] = out["prescription"]
+    return found

@@ -8,11 +8,12 @@ from datetime import time, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlmodel import col
 
 from prescripcare.clock import SettableClock
 from prescripcare.db import transaction
 from prescripcare.notifications.console import ConsoleChannel
-from prescripcare.notifications.message import PermanentSendError
+from prescripcare.notifications.message import Channel, PermanentSendError
 from prescripcare.patients.models import Patient
 from prescripcare.realtime.events import stream_key
 from prescripcare.reminders.models import Reminder
@@ -26,7 +27,9 @@ from tests.reminders.outbox import DUE, GRACE, POLICY, Flaky, queue, send
 
 async def outbox(resources: Resources) -> list[Reminder]:
     async with resources.sessions() as s:
-        return list(await s.scalars(select(Reminder).order_by(Reminder.channel, Reminder.due_at)))
+        return list(
+            await s.scalars(select(Reminder).order_by(col(Reminder.channel), col(Reminder.due_at)))
+        )
 
 
 async def test_a_due_dose_is_queued_once_per_channel(resources: Resources, dose: str) -> None:
@@ -53,7 +56,7 @@ async def test_sending_records_the_provider_id_and_the_text_has_no_drug_name(
     assert report.sent == 2
     rows = {r.channel: r for r in await outbox(resources)}
     assert rows["SMS"].status == "SENT" and rows["SMS"].provider_message_id == "SM1"
-    assert rows["EMAIL"].provider_message_id.startswith("console-")
+    assert (rows["EMAIL"].provider_message_id or "").startswith("console-")
     assert sms.sent[0].address == "+442079460123"
     assert "08:00" in sms.sent[0].text and "metformin" not in sms.sent[0].text.lower()
     assert (await send(resources, {"SMS": sms}, DUE)).sent == 0  # nothing sent twice
@@ -100,7 +103,7 @@ async def test_transient_failures_retry_with_backoff_then_succeed(
 ) -> None:
     await queue(resources, DUE)
     sms = Flaky(2)
-    channels = {"SMS": sms, "EMAIL": ConsoleChannel("EMAIL")}
+    channels: dict[str, Channel] = {"SMS": sms, "EMAIL": ConsoleChannel("EMAIL")}
     now = DUE
     first = await send(resources, channels, now)
     assert (first.sent, first.retried) == (1, 1)
