@@ -17,8 +17,8 @@ from prescripcare.settings import Settings
 from tests.audit.helpers import actions, log_rows
 from tests.factories import account, patient
 from tests.prescriptions.documents import RECORD_DOSE
-from tests.reminders.test_outbox import DUE
-from tests.reminders.test_subscription import gql, next_event, prescribe_and_first_dose, subscribe
+from tests.reminders.outbox import DUE
+from tests.reminders.subscriber import gql, next_event, prescribe_and_first_dose, subscribe
 
 
 @pytest.fixture

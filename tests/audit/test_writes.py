@@ -18,7 +18,7 @@ from tests.conftest import GraphQLClient
 from tests.factories import account, patient
 from tests.patients.documents import UPDATE_PATIENT
 from tests.prescriptions.documents import PRESCRIBE, RECORD_DOSE, prescription
-from tests.reminders.test_outbox import DUE
+from tests.reminders.outbox import DUE
 
 
 async def test_prescribe_record_dose_and_update_are_recorded(

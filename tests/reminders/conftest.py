@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import update
+from sqlmodel import col
 
 from prescripcare.db import transaction
 from prescripcare.patients.models import Patient
@@ -17,7 +18,7 @@ async def dose(gql: GraphQLClient, resources: Resources, doctor: Account) -> str
     async with transaction(resources.sessions) as session:
         await session.execute(
             update(Patient)
-            .where(Patient.id == pid)
+            .where(col(Patient.id) == pid)
             .values(
                 phone="+442079460123",
                 phone_blind_index="+442079460123",

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from prescripcare.encryption.columns import EncryptedText
 from prescripcare.reminders.models import Reminder
@@ -74,6 +75,6 @@ async def count_reminders(res: Resources, status: str) -> int:
     """Reminders in `status`, read in a session of their own."""
     async with res.sessions() as session:
         count = await session.scalar(
-            select(func.count()).select_from(Reminder).where(Reminder.status == status)
+            select(func.count()).select_from(Reminder).where(col(Reminder.status) == status)
         )
         return int(count or 0)

@@ -12,6 +12,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import select, update
+from sqlmodel import col
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -27,7 +28,7 @@ from prescripcare.reminders.models import Reminder
 from prescripcare.resources import Resources
 from tests.conftest import GraphQLClient
 from tests.factories import account
-from tests.reminders.test_outbox import DUE, queue, send
+from tests.reminders.outbox import DUE, queue, send
 from tests.standin import LocalServer
 
 REGISTER = """mutation($token: String!, $platform: String!) {
@@ -131,7 +132,7 @@ async def test_push_reaches_every_device_and_forgets_gone_ones(
     report = await send(resources, {"PUSH": push}, DUE)
     assert report.sent == 1 and server.sent == ["phone-1"]
     async with resources.sessions() as s:
-        remaining = list(await s.scalars(select(DeviceToken.token)))
+        remaining = list(await s.scalars(select(col(DeviceToken.token))))
         reminder = (await s.scalars(select(Reminder))).one()
     assert remaining == ["phone-1"]
     assert reminder.provider_message_id == "projects/p/messages/1"

@@ -14,7 +14,7 @@ from prescripcare.resources import Resources
 from tests.conftest import GraphQLClient
 from tests.factories import Account
 from tests.prescriptions.documents import RECORD_FILL
-from tests.reminders.test_outbox import Flaky, send
+from tests.reminders.outbox import Flaky, send
 
 CHANNELS = ["SMS", "EMAIL", "PUSH"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from prescripcare.db import transaction
 from prescripcare.notifications.message import Message, PermanentSendError, TransientSendError
-from prescripcare.reminders.dispatch import Recorder
+from prescripcare.reminders.dispatch import Outcome, Recorder
 from prescripcare.reminders.service import RetryPolicy, queue_due, send_ready
 from prescripcare.resources import Resources
 from tests.reminders.due import sms_doses_due
@@ -49,7 +49,9 @@ class Scripted:
         return f"SM-{dose}"
 
 
-async def _queue(resources: Resources, now: datetime, taken: list[uuid.UUID]) -> dict:
+async def _queue(
+    resources: Resources, now: datetime, taken: list[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
     async with transaction(resources.sessions) as session:
         await queue_due(session, now, GRACE, ["SMS"])
         if taken:
@@ -109,7 +111,9 @@ async def _run(
 
 
 @pytest.fixture
-async def generated(resources: Resources, catalog: object) -> tuple[list[uuid.UUID], list[dict]]:
+async def generated(
+    resources: Resources, catalog: object
+) -> AsyncIterator[tuple[list[uuid.UUID], list[dict[uuid.UUID, str]]]]:
     now = resources.clock.now()
     async with transaction(resources.sessions) as session:
         doses = await sms_doses_due(session, now, 40, timedelta(seconds=30))
@@ -126,7 +130,7 @@ async def generated(resources: Resources, catalog: object) -> tuple[list[uuid.UU
 
 
 async def test_concurrent_sends_end_as_one_at_a_time_does(
-    resources: Resources, generated: tuple[list[uuid.UUID], list[dict]]
+    resources: Resources, generated: tuple[list[uuid.UUID], list[dict[uuid.UUID, str]]]
 ) -> None:
     doses, plans = generated
     now = resources.clock.now()
@@ -146,16 +150,16 @@ async def test_concurrent_sends_end_as_one_at_a_time_does(
 
 async def test_a_planted_defect_in_the_concurrent_path_shows(
     resources: Resources,
-    generated: tuple[list[uuid.UUID], list[dict]],
+    generated: tuple[list[uuid.UUID], list[dict[uuid.UUID, str]]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     doses, plans = generated
     now = resources.clock.now()
     one_at_a_time = await _run(resources, now, doses, plans[0], concurrency=1)
-    finish: Callable = Recorder.finish
+    finish: Callable[[Recorder, Outcome], None] = Recorder.finish
     seen = 0
 
-    def loses_the_seventh(self: Recorder, outcome: object) -> None:
+    def loses_the_seventh(self: Recorder, outcome: Outcome) -> None:
         nonlocal seen
         seen += 1
         if seen != 7:

@@ -19,21 +19,11 @@ from prescripcare.drugs.seed import SeedReport
 from prescripcare.reminders.subscription import VISIBILITY_RECHECK
 from prescripcare.resources import Resources
 from prescripcare.settings import Settings
-from tests.factories import Account, account, patient
+from tests.factories import account, patient
 from tests.patients.documents import ADD_TEAM, REMOVE_TEAM
-from tests.prescriptions.documents import PRESCRIBE, RECORD_DOSE, prescription
-from tests.reminders.test_outbox import DUE
-
-SUBSCRIBE = """
-subscription ReminderStatus($patientId: ID, $after: ID) {
-  reminderStatus(patientId: $patientId, after: $after) {
-    id
-    kind
-    at
-    channel
-    dose { id scheduledAt status prescription { id } }
-  }
-}"""
+from tests.prescriptions.documents import RECORD_DOSE
+from tests.reminders.outbox import DUE
+from tests.reminders.subscriber import gql, next_event, prescribe_and_first_dose, subscribe
 
 
 @pytest.fixture
@@ -42,49 +32,12 @@ def client(migrated: Settings, clock: SettableClock) -> Iterator[TestClient]:
         yield test_client
 
 
-def gql(client: TestClient, who: Account, query: str, variables: dict[str, Any]) -> Any:
-    response = client.post(
-        "/graphql",
-        json={"query": query, "variables": variables},
-        headers={"Authorization": f"Bearer {who.now_token}"},
-    )
-    body = response.json()
-    assert not body.get("errors"), body
-    return body["data"]
-
-
-def subscribe(ws: Any, token: str | None, variables: dict[str, Any]) -> None:
-    ws.send_json(
-        {
-            "type": "connection_init",
-            "payload": {"authorization": f"Bearer {token}"} if token else {},
-        }
-    )
-    assert ws.receive_json() == {"type": "connection_ack"}
-    ws.send_json(
-        {"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE, "variables": variables}}
-    )
-
-
-def next_event(ws: Any) -> dict[str, Any]:
-    message = ws.receive_json()
-    assert message["type"] == "next", message
-    event: dict[str, Any] = message["payload"]["data"]["reminderStatus"]
-    return event
-
-
 @pytest.fixture
 async def setup(resources: Resources, catalog: SeedReport, clock: SettableClock) -> dict[str, Any]:
     doctor = await account(resources, Role.CLINICIAN)
     me = await account(resources, Role.PATIENT, timezone="Europe/London")
     other = await patient(resources, doctor, "Other", timezone="Europe/London")
     return {"doctor": doctor, "me": me, "other": str(other)}
-
-
-def prescribe_and_first_dose(client: TestClient, who: Account, pid: str) -> dict[str, Any]:
-    out = gql(client, who, PRESCRIBE, prescription(pid, "6809"))["prescribe"]
-    assert out["errors"] == []
-    return out["prescription"]
 
 
 def test_no_token_no_socket(client: TestClient) -> None:
@@ -128,10 +81,13 @@ def test_a_hidden_patient_is_not_found(client: TestClient, setup: dict[str, Any]
     with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
         subscribe(ws, setup["me"].now_token, {"patientId": setup["other"]})
         message = ws.receive_json()
-    # The error comes as the stream's only result, with no data.
+    # The error comes as the stream's only result, with no data, worded as
+    # the patient query's.
     assert message["type"] == "next"
-    assert message["payload"]["data"] is None
-    assert message["payload"]["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert message["payload"] == {
+        "data": None,
+        "errors": [{"message": "Patient not found", "extensions": {"code": "NOT_FOUND"}}],
+    }
 
 
 def test_an_expired_token_closes_the_socket_with_4403(

@@ -19,8 +19,7 @@ from prescripcare.resources import Resources
 from prescripcare.settings import SettingsError
 from prescripcare.worker import send_due_reminders
 from tests.ops.scrape import delta, scrape
-from tests.reminders.test_outbox import DUE, Flaky
-from tests.reminders.test_webhooks import FAILED_SMS
+from tests.reminders.outbox import DUE, FAILED_SMS, Flaky
 
 
 @pytest.mark.usefixtures("dose")

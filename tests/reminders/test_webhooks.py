@@ -12,6 +12,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from pydantic import SecretStr
 from sqlalchemy import select, update
+from sqlmodel import col
 from twilio.request_validator import RequestValidator
 
 from prescripcare.app import create_app
@@ -26,11 +27,8 @@ from prescripcare.resources import Resources
 from prescripcare.settings import Settings
 from tests.conftest import asgi_client
 from tests.ops.scrape import delta, scrape
-from tests.reminders.test_outbox import DUE, Flaky, queue, send
+from tests.reminders.outbox import DUE, FAILED_SMS, Flaky, queue, send
 
-FAILED_SMS = (
-    'prescripcare_notifications_total{channel="SMS",status="failed",type="medication_reminder"}'
-)
 TOKEN = "twilio-webhook-token"
 BASE = "https://api.prescripcare.example"
 
@@ -65,7 +63,7 @@ async def test_delivery_status_is_recorded(hooks: httpx.AsyncClient, resources: 
     await queue(resources, DUE)
     await send(resources, {"SMS": Flaky(0), "EMAIL": Flaky(0)}, DUE)
     async with resources.sessions() as s:
-        sms = (await s.scalars(select(Reminder).where(Reminder.channel == "SMS"))).one()
+        sms = (await s.scalars(select(Reminder).where(col(Reminder.channel) == "SMS"))).one()
     response = await post(
         hooks,
         "/webhooks/twilio/status",
@@ -73,7 +71,8 @@ async def test_delivery_status_is_recorded(hooks: httpx.AsyncClient, resources: 
     )
     assert response.status_code == 204
     async with resources.sessions() as s:
-        assert (await s.get(Reminder, sms.id)).status == "DELIVERED"  # type: ignore[union-attr]
+        row = await s.get(Reminder, sms.id)
+        assert row is not None and row.status == "DELIVERED"
 
 
 @pytest.mark.parametrize("status", ["failed", "undelivered"])
@@ -85,7 +84,7 @@ async def test_a_message_twilio_could_not_deliver_is_a_counted_failed_reminder(
     # Message ids must differ (Flaky numbers its own: SM1, SM2, ...).
     await send(resources, {"SMS": Flaky(0), "EMAIL": ConsoleChannel("EMAIL")}, DUE)
     async with resources.sessions() as s:
-        sms = (await s.scalars(select(Reminder).where(Reminder.channel == "SMS"))).one()
+        sms = (await s.scalars(select(Reminder).where(col(Reminder.channel) == "SMS"))).one()
     before = await scrape(hooks)
     form = {"MessageSid": sms.provider_message_id or "", "MessageStatus": status}
     delivered = await post(hooks, "/webhooks/twilio/status", {**form, "MessageStatus": "sent"})
@@ -130,7 +129,7 @@ async def test_stop_withdraws_sms_consent_and_stops_sms_reminders(
     async with resources.sessions() as s:
         patient = (await s.scalars(select(Patient))).one()
         consent = (
-            await s.scalars(select(ChannelConsent).where(ChannelConsent.source == "sms-stop"))
+            await s.scalars(select(ChannelConsent).where(col(ChannelConsent.source) == "sms-stop"))
         ).one()
     assert patient.reminder_channels == ["EMAIL"]
     assert (consent.channel, consent.granted, consent.by_user_id) == ("SMS", False, None)
@@ -161,7 +160,7 @@ async def test_update_patient_records_consent(
         rows = [
             (c.channel, c.granted, c.by_user_id, c.source)
             for c in await s.scalars(
-                select(ChannelConsent).order_by(ChannelConsent.at, ChannelConsent.channel)
+                select(ChannelConsent).order_by(col(ChannelConsent.at), col(ChannelConsent.channel))
             )
         ]
     assert rows == [

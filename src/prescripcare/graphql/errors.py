@@ -39,12 +39,5 @@ def top_level(code: TopLevelCode, message: str, field: str | None = None) -> Gra
     return GraphQLError(message, extensions=extensions)
 
 
-def not_found(what: str = "Not found") -> GraphQLError:
-    """Superseded by `prescripcare.errors.not_found`, which the presenter
-    answers at top level too; kept only until reminders/subscription.py,
-    being changed on another branch, moves to it."""
-    return top_level(TopLevelCode.NOT_FOUND, what)
-
-
 def bad_input(field: str, message: str) -> GraphQLError:
     return top_level(TopLevelCode.BAD_USER_INPUT, message, field)

@@ -10,9 +10,10 @@ import strawberry
 
 from prescripcare.audit.models import AuditAction
 from prescripcare.doses.types import DoseType
+from prescripcare.errors import not_found
 from prescripcare.graphql.context import Loaders
 from prescripcare.graphql.enums import ReminderChannelEnum
-from prescripcare.graphql.errors import bad_input, not_found
+from prescripcare.graphql.errors import bad_input
 from prescripcare.graphql.info import Info
 from prescripcare.ids import parse_uuid
 from prescripcare.observability.metrics import ACTIVE_SUBSCRIPTIONS
@@ -96,7 +97,7 @@ class ReminderSubscription:
         if patient_id is not None:
             only = parse_uuid(patient_id)
             if only is None or not await visible.allows(viewer, only):
-                raise not_found("Patient not found.")
+                raise not_found("Patient")
             ctx.reads.add(only, AuditAction.PATIENT_SUBSCRIBED)
             # With other sockets' readings in one transaction: a crowd
             # subscribing at once is not one commit (and pooled connection)
