@@ -9,6 +9,7 @@ import json
 import logging
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -142,13 +143,15 @@ class TwilioSmsChannel(TwilioSdkSmsChannel):
         if not message.address:
             raise PermanentSendError("the patient has no phone number")
         with _mapped():
+            # Encoded here as aiohttp's FormData would, without its layers.
+            body = urlencode(self.form(message), doseq=True, encoding="utf-8").encode()
             async with self.pool.session().post(
-                self.url, data=self.form(message), headers=self.headers, allow_redirects=False
+                self.url, data=body, headers=self.headers, allow_redirects=False
             ) as response:
-                status, body = response.status, await response.text()
+                status, answer = response.status, await response.text()
             if status < 200 or status >= 300:
-                raise Version.exception("POST", self.url, Response(status, body), _UNABLE)
-            payload = json.loads(body) if body else {}
+                raise Version.exception("POST", self.url, Response(status, answer), _UNABLE)
+            payload = json.loads(answer) if answer else {}
         return str(payload.get("sid"))
 
 
