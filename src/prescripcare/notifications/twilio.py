@@ -1,6 +1,8 @@
-"""SMS through twilio-python's async API (`messages.create_async`), on the
-process's shared HTTP pool. The base URL is a setting, so tests run this
-exact code against a local server that answers as Twilio does."""
+"""SMS through Twilio's Messages API on the process's shared HTTP pool:
+twilio-python's exact request posted directly (`TwilioSmsChannel`), with the
+SDK's `messages.create_async` as its twin (`TwilioSdkSmsChannel`). The base
+URL is a setting, so tests run this exact code against a local server that
+answers as Twilio does."""
 
 from __future__ import annotations
 
