@@ -10,8 +10,9 @@ subscription fan-out latency.
    post messages to it for a few seconds. Their acceptance rate is the most
    this machine can send, whatever the sender.
 2. Two `prescripcare worker` processes on one database and Redis, sending
-   SMS through twilio-python to that stand-in: first `--burst` doses due at
-   the same instant, then `--doses` due at another. The workers queue,
+   SMS (twilio-python's request, notifications/twilio.py) to that
+   stand-in: first `--burst` doses due at the same instant, then `--doses`
+   due at another. The workers queue,
    claim, render and send them themselves (REMINDER_LEAD_SECONDS ahead,
    REMINDER_CONCURRENCY in flight each, through the Redis token bucket set
    above the ceiling so it is exercised but does not bind). Prints sends/s
