@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from prescripcare.adherence.loaders import DayCounts, PatientFill
@@ -94,24 +95,48 @@ def from_counts(first: date, last: date, counts: list[DayCounts]) -> Adherence:
     return result
 
 
-async def _ingredients(drugs: DrugLoaders, rxcuis: set[str]) -> dict[str, frozenset[str]]:
-    lists = await asyncio.gather(*(drugs.ingredients.load(r) for r in rxcuis))
-    return {
-        r: frozenset(i.rxcui for i in found) or frozenset({r})
-        for r, found in zip(rxcuis, lists, strict=True)
-    }
+class Catalog(Protocol):
+    """The two drug-catalog facts PDC needs, for many drugs at once."""
+
+    async def ingredients(self, rxcuis: list[str]) -> dict[str, list[str]]:
+        """The ingredient RxCUIs of each drug (none when the catalog has none)."""
+
+    async def atc_codes(self, rxcuis: list[str]) -> dict[str, list[str]]:
+        """The ATC codes of each ingredient (none when it has none)."""
+
+
+@dataclass(frozen=True)
+class LoaderCatalog:
+    """The catalog through the request's drug loaders (resolvers, reports)."""
+
+    drugs: DrugLoaders
+
+    async def ingredients(self, rxcuis: list[str]) -> dict[str, list[str]]:
+        lists = await self.drugs.ingredients.load_many(rxcuis)
+        return {r: [i.rxcui for i in found] for r, found in zip(rxcuis, lists, strict=True)}
+
+    async def atc_codes(self, rxcuis: list[str]) -> dict[str, list[str]]:
+        lists = await self.drugs.atc_codes.load_many(rxcuis)
+        return dict(zip(rxcuis, lists, strict=True))
+
+
+def _catalog(drugs: DrugLoaders | Catalog) -> Catalog:
+    return LoaderCatalog(drugs) if isinstance(drugs, DrugLoaders) else drugs
+
+
+async def _ingredients(catalog: Catalog, rxcuis: set[str]) -> dict[str, frozenset[str]]:
+    found = await catalog.ingredients(sorted(rxcuis))
+    return {r: frozenset(found[r]) or frozenset({r}) for r in rxcuis}
 
 
 async def therapeutic_classes(
-    drugs: DrugLoaders, ingredients: dict[str, frozenset[str]]
+    drugs: DrugLoaders | Catalog, ingredients: dict[str, frozenset[str]]
 ) -> dict[str, frozenset[str]]:
     """ATC level 2 of each drug: the classes all its ingredients share (a
     lisinopril / hydrochlorothiazide product is C09), else every class of its
     ingredients; a drug without an ATC code is its own class."""
-    every = {i for group in ingredients.values() for i in group}
-    codes = dict(
-        zip(every, await asyncio.gather(*(drugs.atc_codes.load(i) for i in every)), strict=True)
-    )
+    every = sorted({i for group in ingredients.values() for i in group})
+    codes = await _catalog(drugs).atc_codes(every)
     classes = {}
     for rxcui, group in ingredients.items():
         levels = [{code[:3] for code in codes[i]} for i in group]
@@ -122,13 +147,18 @@ async def therapeutic_classes(
 
 
 async def fill_coverage(
-    drugs: DrugLoaders, fills: list[PatientFill], first: date, last: date, *, by_class: bool
+    drugs: DrugLoaders | Catalog,
+    fills: list[PatientFill],
+    first: date,
+    last: date,
+    *,
+    by_class: bool,
 ) -> tuple[float | None, float | None]:
     return (await fill_coverage_many(drugs, [(fills, first, last)], by_class=by_class))[0]
 
 
 async def fill_coverage_many(
-    drugs: DrugLoaders,
+    drugs: DrugLoaders | Catalog,
     windows: Sequence[tuple[list[PatientFill], date, date]],
     *,
     by_class: bool,
@@ -138,8 +168,9 @@ async def fill_coverage_many(
     rxcuis = {f.rxcui for fills, _, _ in windows for f in fills}
     if not rxcuis:
         return [(None, None)] * len(windows)
-    ingredients = await _ingredients(drugs, rxcuis)
-    classes = await therapeutic_classes(drugs, ingredients) if by_class else {}
+    catalog = _catalog(drugs)
+    ingredients = await _ingredients(catalog, rxcuis)
+    classes = await therapeutic_classes(catalog, ingredients) if by_class else {}
     return [
         _coverage(fills, first, last, ingredients, classes, by_class=by_class)
         for fills, first, last in windows
