@@ -3,7 +3,9 @@ so these need no viewer filter."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import and_, or_, select, tuple_, union_all
@@ -32,6 +34,13 @@ class DrugByRxcuiLoader(SessionLoader[str, DrugConcept | None]):
     async def load_batch(self, session: AsyncSession, keys: list[str]) -> list[DrugConcept | None]:
         rows = await session.scalars(concepts_by_rxcui(), {"rxcuis": list(keys)})
         return one_per_key(keys, rows, lambda c: c.rxcui)
+
+
+@cache
+def _built(build: Callable[[], AnySelect]) -> AnySelect:
+    """A catalog statement built once: its values are all parameters, and
+    SQLAlchemy keeps its compiled form for the same statement object."""
+    return build()
 
 
 def _ingredient_links() -> Any:
@@ -66,7 +75,7 @@ class IngredientsByRxcuiLoader(SessionLoader[str, list[DrugConcept]]):
     """The ingredient concepts of any concept; an ingredient is its own."""
 
     async def load_batch(self, session: AsyncSession, keys: list[str]) -> list[list[DrugConcept]]:
-        rows = await session.execute(ingredient_concepts_of(), {"rxcuis": list(keys)})
+        rows = await session.execute(_built(ingredient_concepts_of), {"rxcuis": list(keys)})
         pairs = [(row[0], row[1]) for row in rows]
         return [
             list({c.rxcui: c for _, c in group}.values())
@@ -85,7 +94,7 @@ def atc_codes_of(viewer: object = None) -> AnySelect:
 
 class AtcCodesByRxcuiLoader(SessionLoader[str, list[str]]):
     async def load_batch(self, session: AsyncSession, keys: list[str]) -> list[list[str]]:
-        rows = await session.execute(atc_codes_of(), {"rxcuis": list(keys)})
+        rows = await session.execute(_built(atc_codes_of), {"rxcuis": list(keys)})
         pairs = [(r[0], r[1]) for r in rows]
         return [[code for _, code in group] for group in many_per_key(keys, pairs, lambda r: r[0])]
 
