@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import subprocess
 import sys
 import time
@@ -58,6 +59,33 @@ def _url(base: str, database: str) -> str:
     return base.rsplit("/", 1)[0] + "/" + database
 
 
+FUNCTIONS = POSTGRAPHILE / "functions.sql"
+
+
+async def _upgrade_reused(url: str) -> None:
+    """Migrates a reused clinic to head. PostGraphile's computed columns
+    return table row types, which pin the tables a migration may rename
+    (0019 partitions `doses`): they are dropped first and installed again
+    after."""
+    names = sorted(set(re.findall(r"CREATE OR REPLACE FUNCTION (\w+)\(", FUNCTIONS.read_text())))
+    conn = await asyncpg.connect(url)
+    try:
+        for name in names:
+            await conn.execute(f"DROP FUNCTION IF EXISTS {name}")
+    finally:
+        await conn.close()
+    # A batch job (it back-fills): no API statement timeout, as seeding.
+    settings = _settings(url).model_copy(update={"database_statement_timeout_ms": 0})
+    engine = create_engine(settings)
+    await upgrade(engine)
+    await engine.dispose()
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(FUNCTIONS.read_text())
+    finally:
+        await conn.close()
+
+
 async def _prepare(server_url: str, patients: int, reseed: bool) -> None:
     """Creates, migrates and seeds the clinic unless a fresh one is there."""
     admin = await asyncpg.connect(server_url)
@@ -76,10 +104,9 @@ async def _prepare(server_url: str, patients: int, reseed: bool) -> None:
                 await conn.close()
         # Doses are relative to the day of seeding: a day later "now" has moved.
         if seeded and datetime.now(UTC) - seeded["seeded_at"] < timedelta(hours=12):
-            # A reused clinic still gets the code's migrations (they back-fill).
-            engine = create_engine(_settings(_url(server_url, DATABASE)))
-            await upgrade(engine)
-            await engine.dispose()
+            # A reused clinic still gets the code's migrations (they back-fill:
+            # a batch job, so without the API's statement timeout, as seeding).
+            await _upgrade_reused(_url(server_url, DATABASE))
             return
         await admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
         await admin.execute(f'CREATE DATABASE "{DATABASE}"')

@@ -6,8 +6,10 @@ import asyncio
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from prescripcare.adherence import pdc_fast
 from prescripcare.adherence.loaders import DayCounts, PatientFill
 from prescripcare.adherence.pdc import FillFact, coverage, mean_of_classes
 from prescripcare.drugs.loaders import DrugLoaders
@@ -53,7 +55,21 @@ class Adherence:
     on_time: int = 0
     pdc: float | None = None
     mpr: float | None = None
-    daily: list[tuple[date, int, int]] = field(default_factory=list)
+    # The window's day counts as read; `daily` spells them out per date only
+    # when asked (a patient list asks for the sums alone).
+    counts: list[DayCounts] = field(default_factory=list, repr=False)
+
+    @property
+    def daily(self) -> list[tuple[date, int, int]]:
+        """(local date, scheduled, taken) of every date of the window."""
+        by_day = {c.day: c for c in self.counts}
+        out = []
+        day = self.first
+        while day <= self.last:
+            c = by_day.get(day)
+            out.append((day, c.due if c else 0, c.taken if c else 0))
+            day += timedelta(days=1)
+        return out
 
     @property
     def settled(self) -> int:
@@ -78,13 +94,7 @@ class Adherence:
 
 
 def from_counts(first: date, last: date, counts: list[DayCounts]) -> Adherence:
-    result = Adherence(first=first, last=last)
-    by_day = {c.day: c for c in counts}
-    day = first
-    while day <= last:
-        c = by_day.get(day)
-        result.daily.append((day, c.due if c else 0, c.taken if c else 0))
-        day += timedelta(days=1)
+    result = Adherence(first=first, last=last, counts=counts)
     for c in counts:
         result.scheduled += c.due
         result.taken += c.taken
@@ -94,24 +104,48 @@ def from_counts(first: date, last: date, counts: list[DayCounts]) -> Adherence:
     return result
 
 
-async def _ingredients(drugs: DrugLoaders, rxcuis: set[str]) -> dict[str, frozenset[str]]:
-    lists = await asyncio.gather(*(drugs.ingredients.load(r) for r in rxcuis))
-    return {
-        r: frozenset(i.rxcui for i in found) or frozenset({r})
-        for r, found in zip(rxcuis, lists, strict=True)
-    }
+class Catalog(Protocol):
+    """The two drug-catalog facts PDC needs, for many drugs at once."""
+
+    async def ingredients(self, rxcuis: list[str]) -> dict[str, list[str]]:
+        """The ingredient RxCUIs of each drug (none when the catalog has none)."""
+
+    async def atc_codes(self, rxcuis: list[str]) -> dict[str, list[str]]:
+        """The ATC codes of each ingredient (none when it has none)."""
+
+
+@dataclass(frozen=True)
+class LoaderCatalog:
+    """The catalog through the request's drug loaders (resolvers, reports)."""
+
+    drugs: DrugLoaders
+
+    async def ingredients(self, rxcuis: list[str]) -> dict[str, list[str]]:
+        lists = await self.drugs.ingredients.load_many(rxcuis)
+        return {r: [i.rxcui for i in found] for r, found in zip(rxcuis, lists, strict=True)}
+
+    async def atc_codes(self, rxcuis: list[str]) -> dict[str, list[str]]:
+        lists = await self.drugs.atc_codes.load_many(rxcuis)
+        return dict(zip(rxcuis, lists, strict=True))
+
+
+def _catalog(drugs: DrugLoaders | Catalog) -> Catalog:
+    return LoaderCatalog(drugs) if isinstance(drugs, DrugLoaders) else drugs
+
+
+async def _ingredients(catalog: Catalog, rxcuis: set[str]) -> dict[str, frozenset[str]]:
+    found = await catalog.ingredients(sorted(rxcuis))
+    return {r: frozenset(found[r]) or frozenset({r}) for r in rxcuis}
 
 
 async def therapeutic_classes(
-    drugs: DrugLoaders, ingredients: dict[str, frozenset[str]]
+    drugs: DrugLoaders | Catalog, ingredients: dict[str, frozenset[str]]
 ) -> dict[str, frozenset[str]]:
     """ATC level 2 of each drug: the classes all its ingredients share (a
     lisinopril / hydrochlorothiazide product is C09), else every class of its
     ingredients; a drug without an ATC code is its own class."""
-    every = {i for group in ingredients.values() for i in group}
-    codes = dict(
-        zip(every, await asyncio.gather(*(drugs.atc_codes.load(i) for i in every)), strict=True)
-    )
+    every = sorted({i for group in ingredients.values() for i in group})
+    codes = await _catalog(drugs).atc_codes(every)
     classes = {}
     for rxcui, group in ingredients.items():
         levels = [{code[:3] for code in codes[i]} for i in group]
@@ -122,13 +156,18 @@ async def therapeutic_classes(
 
 
 async def fill_coverage(
-    drugs: DrugLoaders, fills: list[PatientFill], first: date, last: date, *, by_class: bool
+    drugs: DrugLoaders | Catalog,
+    fills: list[PatientFill],
+    first: date,
+    last: date,
+    *,
+    by_class: bool,
 ) -> tuple[float | None, float | None]:
     return (await fill_coverage_many(drugs, [(fills, first, last)], by_class=by_class))[0]
 
 
 async def fill_coverage_many(
-    drugs: DrugLoaders,
+    drugs: DrugLoaders | Catalog,
     windows: Sequence[tuple[list[PatientFill], date, date]],
     *,
     by_class: bool,
@@ -138,15 +177,71 @@ async def fill_coverage_many(
     rxcuis = {f.rxcui for fills, _, _ in windows for f in fills}
     if not rxcuis:
         return [(None, None)] * len(windows)
-    ingredients = await _ingredients(drugs, rxcuis)
-    classes = await therapeutic_classes(drugs, ingredients) if by_class else {}
+    catalog = _catalog(drugs)
+    ingredients = await _ingredients(catalog, rxcuis)
+    classes = await therapeutic_classes(catalog, ingredients) if by_class else {}
+    facts = drug_facts(ingredients, classes)
     return [
-        _coverage(fills, first, last, ingredients, classes, by_class=by_class)
-        for fills, first, last in windows
+        _coverage(fills, first, last, facts, by_class=by_class) for fills, first, last in windows
     ]
 
 
+@dataclass(frozen=True)
+class DrugFacts:
+    """What PDC needs of one drug, built once per drug for all windows."""
+
+    ingredients: frozenset[str]
+    order: tuple[str, ...]  # the ingredients sorted: the twin's tie-break
+    classes: frozenset[str]
+
+
+def drug_facts(
+    ingredients: dict[str, frozenset[str]], classes: dict[str, frozenset[str]]
+) -> dict[str, DrugFacts]:
+    return {
+        r: DrugFacts(group, tuple(sorted(group)), classes.get(r, frozenset()))
+        for r, group in ingredients.items()
+    }
+
+
 def _coverage(
+    fills: list[PatientFill],
+    first: date,
+    last: date,
+    facts: dict[str, DrugFacts],
+    *,
+    by_class: bool,
+) -> tuple[float | None, float | None]:
+    """PDC and MPR of one window through `pdc_fast`; `coverage_twin` is the
+    same through `pdc.py`."""
+    if not fills:
+        return None, None
+    low, high = first.toordinal(), last.toordinal()
+    if not by_class:
+        found = pdc_fast.coverage(
+            [
+                (
+                    f.filled_on.toordinal(),
+                    f.days_supply,
+                    facts[f.rxcui].ingredients,
+                    facts[f.rxcui].order,
+                )
+                for f in fills
+            ],
+            low,
+            high,
+        )
+        return found if found is not None else (None, None)
+    grouped: dict[str, list[pdc_fast.Fill]] = {}
+    for f in fills:
+        drug = facts[f.rxcui]
+        fact = (f.filled_on.toordinal(), f.days_supply, drug.ingredients, drug.order)
+        for cls in drug.classes:
+            grouped.setdefault(cls, []).append(fact)
+    return pdc_fast.mean_of_classes(grouped.values(), low, high)
+
+
+def coverage_twin(
     fills: list[PatientFill],
     first: date,
     last: date,
@@ -155,6 +250,7 @@ def _coverage(
     *,
     by_class: bool,
 ) -> tuple[float | None, float | None]:
+    """`_coverage`, obviously correct: through `pdc.py`, dates and dataclasses."""
     if not fills:
         return None, None
     facts = [(f, FillFact(f.filled_on, f.days_supply, ingredients[f.rxcui])) for f in fills]

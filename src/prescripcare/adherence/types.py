@@ -55,7 +55,12 @@ class AdherenceType:
         description="Proportion of Days Covered by fills (PQA method); null without a fill."
     )
     mpr: float | None = strawberry.field(description="Medication possession ratio.")
-    daily: list[AdherenceDay]
+    result: strawberry.Private[Adherence]
+
+    @strawberry.field
+    def daily(self) -> list[AdherenceDay]:
+        # Spelled out only when selected: most reads ask for the sums.
+        return [AdherenceDay(date=d, scheduled=s, taken=t) for d, s, t in self.result.daily]
 
     @classmethod
     def from_result(cls, result: Adherence) -> AdherenceType:
@@ -71,7 +76,7 @@ class AdherenceType:
             on_time_rate=result.on_time_rate,
             pdc=result.pdc,
             mpr=result.mpr,
-            daily=[AdherenceDay(date=d, scheduled=s, taken=t) for d, s, t in result.daily],
+            result=result,
         )
 
 

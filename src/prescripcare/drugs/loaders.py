@@ -3,7 +3,10 @@ so these need no viewer filter."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 from sqlalchemy import and_, or_, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,24 +36,46 @@ class DrugByRxcuiLoader(SessionLoader[str, DrugConcept | None]):
         return one_per_key(keys, rows, lambda c: c.rxcui)
 
 
+@cache
+def _built(build: Callable[[], AnySelect]) -> AnySelect:
+    """A catalog statement built once: its values are all parameters, and
+    SQLAlchemy keeps its compiled form for the same statement object."""
+    return build()
+
+
+def _ingredient_links() -> Any:
+    """(key, ingredient) of the concepts `:rxcuis`: a product's ingredients,
+    and an ingredient itself."""
+    return union_all(
+        select(
+            col(DrugIngredient.rxcui).label("key"),
+            col(DrugIngredient.ingredient_rxcui).label("ingredient"),
+        ).where(col(DrugIngredient.rxcui) == any_of("rxcuis", str)),
+        select(
+            col(DrugConcept.rxcui).label("key"), col(DrugConcept.rxcui).label("ingredient")
+        ).where(
+            col(DrugConcept.rxcui) == any_of("rxcuis", str),
+            col(DrugConcept.tty) == INGREDIENT_TTY,
+        ),
+    ).subquery()
+
+
+def ingredient_concepts_of(viewer: object = None) -> AnySelect:
+    """Each key of `:rxcuis` with its ingredient concepts, by name (reference
+    data: the viewer is not asked)."""
+    links = _ingredient_links()
+    return (
+        select(links.c.key, DrugConcept)
+        .join(DrugConcept, col(DrugConcept.rxcui) == links.c.ingredient)
+        .order_by(col(DrugConcept.name))
+    )
+
+
 class IngredientsByRxcuiLoader(SessionLoader[str, list[DrugConcept]]):
     """The ingredient concepts of any concept; an ingredient is its own."""
 
     async def load_batch(self, session: AsyncSession, keys: list[str]) -> list[list[DrugConcept]]:
-        links = union_all(
-            select(
-                col(DrugIngredient.rxcui).label("key"),
-                col(DrugIngredient.ingredient_rxcui).label("ingredient"),
-            ).where(col(DrugIngredient.rxcui).in_(keys)),
-            select(
-                col(DrugConcept.rxcui).label("key"), col(DrugConcept.rxcui).label("ingredient")
-            ).where(col(DrugConcept.rxcui).in_(keys), col(DrugConcept.tty) == INGREDIENT_TTY),
-        ).subquery()
-        rows = await session.execute(
-            select(links.c.key, DrugConcept)
-            .join(DrugConcept, col(DrugConcept.rxcui) == links.c.ingredient)
-            .order_by(col(DrugConcept.name))
-        )
+        rows = await session.execute(_built(ingredient_concepts_of), {"rxcuis": list(keys)})
         pairs = [(row[0], row[1]) for row in rows]
         return [
             list({c.rxcui: c for _, c in group}.values())
@@ -58,13 +83,18 @@ class IngredientsByRxcuiLoader(SessionLoader[str, list[DrugConcept]]):
         ]
 
 
+def atc_codes_of(viewer: object = None) -> AnySelect:
+    """(rxcui, atc_code) of the concepts `:rxcuis`, by code (reference data)."""
+    return (
+        select(col(DrugAtcCode.rxcui), col(DrugAtcCode.atc_code))
+        .where(col(DrugAtcCode.rxcui) == any_of("rxcuis", str))
+        .order_by(col(DrugAtcCode.atc_code))
+    )
+
+
 class AtcCodesByRxcuiLoader(SessionLoader[str, list[str]]):
     async def load_batch(self, session: AsyncSession, keys: list[str]) -> list[list[str]]:
-        rows = await session.execute(
-            select(col(DrugAtcCode.rxcui), col(DrugAtcCode.atc_code))
-            .where(col(DrugAtcCode.rxcui).in_(keys))
-            .order_by(col(DrugAtcCode.atc_code))
-        )
+        rows = await session.execute(_built(atc_codes_of), {"rxcuis": list(keys)})
         pairs = [(r[0], r[1]) for r in rows]
         return [[code for _, code in group] for group in many_per_key(keys, pairs, lambda r: r[0])]
 

@@ -31,6 +31,7 @@ from prescripcare.loading import one_per_key
 from prescripcare.patients.loaders import caregivers_of_patients, users_per_patient
 from prescripcare.patients.queries import find_patient, list_patients
 from prescripcare.patients.types import PatientConnection, PatientType, check_dose_window
+from prescripcare.plans.fields.drugs import PreparedCatalog
 from prescripcare.plans.registry import batch
 from prescripcare.plans.session import reads_of
 from prescripcare.plans.statements import Prepared
@@ -186,7 +187,7 @@ async def adherence(ctx: Context, parents: Parents, args: Arguments) -> list[Adh
         windows,
         counts,
         await fill_coverage_many(
-            ctx.loaders.drugs,
+            PreparedCatalog(ctx),
             [(f, first, last) for f, (first, last) in zip(fills, windows, strict=True)],
             by_class=True,
         ),

@@ -22,6 +22,7 @@ from prescripcare.drugs.types import DrugType
 from prescripcare.graphql.context import Context
 from prescripcare.loading import many_per_key, one_per_key
 from prescripcare.plans.execute import every
+from prescripcare.plans.fields.drugs import PreparedCatalog
 from prescripcare.plans.fields.patients import day_counts, figures
 from prescripcare.plans.registry import batch
 from prescripcare.plans.session import reads_of
@@ -113,7 +114,7 @@ async def adherence(ctx: Context, parents: Parents, args: Arguments) -> list[Adh
         for p, group in zip(parents, fills, strict=True)
     ]
     coverage = await fill_coverage_many(
-        loaders.drugs,
+        PreparedCatalog(ctx),
         [(f, first, last) for f, (first, last) in zip(own, windows, strict=True)],
         by_class=False,
     )
