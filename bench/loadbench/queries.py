@@ -52,7 +52,7 @@ query PatientDashboard($id: UUID!, $from: Datetime!, $to: Datetime!) {
       nodes {
         rowId scheduledAt status takenAt
         prescriptionByPrescriptionId { rowId drugConceptByRxcui { name } }
-        remindersByDoseId { nodes { channel status sentAt } }
+        reminders { nodes { channel status sentAt } }
       }
     }
     adherence(days: 30) { doseAdherence taken missed skipped scheduled }

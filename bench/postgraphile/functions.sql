@@ -68,3 +68,10 @@ RETURNS SETOF doses AS $$
   SELECT * FROM doses WHERE patient_id = p.id AND scheduled_at >= "from" AND scheduled_at < "to"
   ORDER BY scheduled_at
 $$ LANGUAGE sql STABLE;
+
+-- A dose's reminders. Since doses are partitioned (migration 0019) reminders
+-- reference them by (dose_id, dose_scheduled_at), a key PostGraphile does not
+-- turn into a backward relation on a partitioned table; this is that relation.
+CREATE OR REPLACE FUNCTION doses_reminders(d doses) RETURNS SETOF reminders AS $$
+  SELECT * FROM reminders WHERE dose_id = d.id AND dose_scheduled_at = d.scheduled_at
+$$ LANGUAGE sql STABLE;
