@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -148,6 +149,18 @@ async def run_sender(ctx: Context, worker: Worker) -> None:
             await asyncio.sleep(SENDER_IDLE_SECONDS)
 
 
+async def _as_a_job(sending: Coroutine[Any, Any, None]) -> None:
+    """The sender ends as arq's jobs do when cancelled: quietly. arq's
+    `close()` cancels every task it holds and gathers them, and a job's task
+    returns on cancellation; a sender's CancelledError there would end the
+    worker (and `prescripcare dev` on Ctrl-C) with a traceback. Its claims
+    are released or expire as after a crash."""
+    try:
+        await sending
+    except asyncio.CancelledError:
+        log.info("reminder sender stopped")
+
+
 async def mark_missed_doses(ctx: Context) -> int:
     res: Resources = ctx["resources"]
     now = res.clock.now()
@@ -208,7 +221,7 @@ def build_worker(
         if not burst:
             # Among arq's own tasks, so that on SIGTERM arq waits for it
             # (within WORKER_DRAIN_SECONDS) and cancels it after, as a job.
-            ctx["sender"] = asyncio.create_task(run_sender(ctx, worker))
+            ctx["sender"] = asyncio.create_task(_as_a_job(run_sender(ctx, worker)))
             worker.tasks[keys.key("reminder-sender")] = ctx["sender"]
 
     async def shutdown(ctx: Context) -> None:

@@ -100,3 +100,26 @@ async def test_a_cancelled_batch_puts_its_untried_claims_back(
         ("QUEUED", 0),
         ("SENDING", 1),
     ]
+
+
+async def test_a_worker_run_in_process_closes_quietly(migrated: Settings) -> None:
+    """`prescripcare dev` runs the worker beside the API and, on Ctrl-C,
+    cancels its run and closes it: arq's close() cancels and gathers every
+    task it holds, the reminder sender among them, which must end as a job
+    does (no CancelledError, no traceback on the developer's screen)."""
+    from prescripcare.worker import build_worker
+
+    worker = build_worker(migrated, handle_signals=False)
+    running = asyncio.create_task(worker.async_run())
+
+    async def sender_started() -> bool:
+        return any(key.endswith("reminder-sender") for key in worker.tasks)
+
+    for _ in range(200):
+        if await sender_started():
+            break
+        await asyncio.sleep(0.05)
+    assert await sender_started()
+    running.cancel()
+    await asyncio.gather(running, return_exceptions=True)
+    await worker.close()  # raised CancelledError before the sender ended as a job
