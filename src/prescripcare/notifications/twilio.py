@@ -7,6 +7,7 @@ answers as Twilio does."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 from collections.abc import Iterator
@@ -112,24 +113,21 @@ class TwilioSmsChannel(TwilioSdkSmsChannel):
     The SDK still supplies the URL, the headers and, on an error answer,
     the exception, so the error mapping is its own."""
 
-    def __init__(
-        self,
-        account_sid: str,
-        auth_token: str,
-        from_number: str,
-        base_url: str | None = None,
-        status_callback: str | None = None,
-        pool: HttpPool | None = None,
-    ) -> None:
-        super().__init__(account_sid, auth_token, from_number, base_url, status_callback, pool)
+    @functools.cached_property
+    def url(self) -> str:
         messages = self.client.messages
-        self.url = self.client.get_hostname(messages._version.absolute_url(messages._uri))
-        self.headers = {
+        return str(self.client.get_hostname(messages._version.absolute_url(messages._uri)))
+
+    @functools.cached_property
+    def headers(self) -> dict[str, str]:
+        return {
             **self.client.get_headers(
                 "POST",
                 {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
             ),
-            "Authorization": aiohttp.encode_basic_auth(account_sid, auth_token),
+            "Authorization": aiohttp.encode_basic_auth(
+                str(self.client.username), str(self.client.password)
+            ),
         }
 
     def form(self, message: Message) -> dict[str, str]:
