@@ -31,6 +31,19 @@ class DoseStatus(StrEnum):
     MISSED = "MISSED"
 
 
+def dose_reference(table: str) -> ForeignKeyConstraint:
+    """A row's reference to its dose: doses are partitioned by month of
+    `scheduled_at`, so their key, and every reference to it, carries the
+    dose's instant (`dose_scheduled_at`) beside its id."""
+    return ForeignKeyConstraint(
+        ["dose_id", "dose_scheduled_at"],
+        ["doses.id", "doses.scheduled_at"],
+        name=f"fk_{table}_dose_id_doses",
+        ondelete="CASCADE",
+        onupdate="CASCADE",
+    )
+
+
 class Dose(SQLModel, table=True):
     """One concrete dose at a UTC instant. Scheduled, actual (taken_at) and
     recorded (recorded_at) times are kept apart."""
@@ -90,15 +103,7 @@ class DoseRecord(SQLModel, table=True):
     """Every recording of a dose, so a corrected record keeps its history."""
 
     __tablename__ = "dose_records"
-    __table_args__ = (
-        ForeignKeyConstraint(
-            ["dose_id", "dose_scheduled_at"],
-            ["doses.id", "doses.scheduled_at"],
-            name="fk_dose_records_dose_id_doses",
-            ondelete="CASCADE",
-            onupdate="CASCADE",
-        ),
-    )
+    __table_args__ = (dose_reference("dose_records"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=Column(UUID, primary_key=True))
     dose_id: uuid.UUID = Field(sa_column=Column(UUID, nullable=False, index=True))

@@ -11,7 +11,6 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     ForeignKey,
-    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -22,6 +21,7 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlmodel import Field, SQLModel
 
 from prescripcare.db import one_of, utc_column
+from prescripcare.doses.models import dose_reference
 
 
 class ReminderState(StrEnum):
@@ -56,13 +56,7 @@ class Reminder(SQLModel, table=True):
         CheckConstraint(one_of("status", ReminderState), name="status_known"),
         # A dose's reminders carry its partition key (doses are partitioned
         # by month of scheduled_at): both or neither.
-        ForeignKeyConstraint(
-            ["dose_id", "dose_scheduled_at"],
-            ["doses.id", "doses.scheduled_at"],
-            name="fk_reminders_dose_id_doses",
-            ondelete="CASCADE",
-            onupdate="CASCADE",
-        ),
+        dose_reference("reminders"),
         CheckConstraint(
             "(dose_id IS NULL) = (dose_scheduled_at IS NULL)", name="dose_instant_with_dose"
         ),
