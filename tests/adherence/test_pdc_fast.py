@@ -94,3 +94,32 @@ def test_a_planted_defect_in_the_fast_pdc_is_caught(monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(pdc_fast, "_covered", overlapping_counted_twice)
     assert any(_fast(c) != _twin(c) for c in cases_)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.tuples(st.integers(0, 120), st.sampled_from([1, 7, 30, 90])), min_size=1, max_size=4
+        ),
+        min_size=2,
+        max_size=6,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_the_mean_over_classes_does_not_depend_on_their_order(
+    groups: list[list[tuple[int, int]]], shuffle: random.Random
+) -> None:
+    """Classes come from sets, whose order differs between processes (and
+    between two equal sets): a patient's PDC must not change with it, nor
+    differ between the fast path and its twin by a rounding of the sum."""
+    first, last = FIRST.toordinal(), FIRST.toordinal() + 89
+    fills: list[list[pdc_fast.Fill]] = [
+        [(first + day, supply, frozenset({f"i{n}"}), (f"i{n}",)) for day, supply in group]
+        for n, group in enumerate(groups)
+    ]
+    reordered = list(fills)
+    shuffle.shuffle(reordered)
+    assert pdc_fast.mean_of_classes(fills, first, last) == pdc_fast.mean_of_classes(
+        reordered, first, last
+    )

@@ -14,6 +14,7 @@ tests/adherence/test_adherence.py replays the worked cases (docs/adherence.md).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -90,7 +91,9 @@ def mean_of_classes(
     results = [c for c in (coverage(f, first, last) for f in fills_by_class.values()) if c]
     if not results:
         return None, None
+    # fsum: exactly rounded, so the mean does not depend on the order the
+    # classes come in (a set's order, which differs between processes).
     return (
-        sum(c.pdc for c in results) / len(results),
-        sum(c.mpr for c in results) / len(results),
+        math.fsum(c.pdc for c in results) / len(results),
+        math.fsum(c.mpr for c in results) / len(results),
     )

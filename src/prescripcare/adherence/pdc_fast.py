@@ -11,6 +11,7 @@ per-drug parts built once per drug, not once per fill and class.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 # (local date as an ordinal, days' supply, ingredients, sorted(ingredients))
@@ -83,4 +84,5 @@ def mean_of_classes(
             mprs.append(found[1])
     if not pdcs:
         return None, None
-    return sum(pdcs) / len(pdcs), sum(mprs) / len(mprs)
+    # Exactly rounded, as `pdc.mean_of_classes`: independent of class order.
+    return math.fsum(pdcs) / len(pdcs), math.fsum(mprs) / len(mprs)
