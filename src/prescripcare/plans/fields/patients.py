@@ -23,7 +23,6 @@ from prescripcare.doses.loaders import (
     window_params,
 )
 from prescripcare.doses.types import DoseType
-from prescripcare.doses.window import open_since
 from prescripcare.drugs.interactions import find_interactions
 from prescripcare.drugs.types import Interaction
 from prescripcare.graphql.context import Context
@@ -127,7 +126,7 @@ async def next_dose(ctx: Context, parents: Parents, args: Arguments) -> list[Dos
         NEXT_DOSES_OF_PATIENTS,
         ctx.require_viewer(),
         patient_ids=sorted(set(ids)),
-        since=open_since(ctx.now()),
+        since=ctx.loaders.next_dose_by_patient.since,
     )
     found = one_per_key(ids, rows, lambda d: d.patient_id)
     return [DoseType.from_model(d) if d else None for d in found]

@@ -16,7 +16,6 @@ from prescripcare.adherence.service import fill_coverage_many
 from prescripcare.adherence.types import AdherenceType, window_or_error
 from prescripcare.doses.loaders import next_doses_of_prescriptions
 from prescripcare.doses.types import DoseType
-from prescripcare.doses.window import open_since
 from prescripcare.drugs.loaders import concepts_by_rxcui
 from prescripcare.drugs.types import DrugType
 from prescripcare.graphql.context import Context
@@ -59,7 +58,7 @@ async def next_dose(ctx: Context, parents: Parents, args: Arguments) -> list[Dos
             NEXT_DOSES_OF_PRESCRIPTIONS,
             ctx.require_viewer(),
             prescription_ids=sorted(set(active)),
-            since=open_since(ctx.now()),
+            since=ctx.loaders.next_dose_by_prescription.since,
         )
         if active
         else []
