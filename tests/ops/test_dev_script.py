@@ -6,6 +6,7 @@ called (the install itself is what tests/ops/test_runtime_install.py checks)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -55,3 +56,42 @@ def test_a_warm_start_installs_nothing(tmp_path: Path) -> None:
     (repo / "pyproject.toml").write_text((repo / "pyproject.toml").read_text() + "\n# changed\n")
     changed = _source(repo)
     assert "installing" in changed.stderr and calls.exists()
+
+
+def test_a_warm_dev_start_runs_on_bytecode_caches_and_installs_nothing(tmp_path: Path) -> None:
+    """scripts/dev as a whole: the second start installs nothing, fetches no
+    GraphiQL assets, and `prescripcare dev` runs where bytecode caches are
+    written even if the caller's environment forbids them (without them
+    every start compiles the service's modules again)."""
+    repo = _checkout(tmp_path)
+    shutil.copy(ROOT / "scripts" / "dev", repo / "scripts")
+    graphiql = repo / "src" / "prescripcare" / "graphql"
+    graphiql.mkdir(parents=True)
+    shutil.copy(ROOT / "src" / "prescripcare" / "graphql" / "graphiql.py", graphiql)
+    command = repo / ".venv" / "bin" / "prescripcare"
+    # `graphiql-assets --output DIR` makes DIR, as the real command does.
+    command.write_text(
+        '#!/bin/sh\necho "prescripcare $1 ${PYTHONDONTWRITEBYTECODE-unset}"'
+        ' >> "$(dirname "$0")/../calls"\n'
+        '[ "$1" != graphiql-assets ] || mkdir -p "$3"\n'
+    )
+    command.chmod(0o755)
+    calls = repo / ".venv" / "calls"
+
+    def start() -> list[str]:
+        calls.unlink(missing_ok=True)
+        started = subprocess.run(
+            ["bash", "scripts/dev"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        )
+        assert started.returncode == 0, started.stderr
+        return calls.read_text().splitlines()
+
+    first = start()
+    assert "prescripcare graphiql-assets unset" in first
+    assert any(call.startswith("uv pip install") for call in first)
+    assert start() == ["prescripcare dev unset"]
