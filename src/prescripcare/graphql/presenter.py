@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-import sentry_sdk
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 
@@ -56,6 +55,10 @@ def present(error: GraphQLError) -> GraphQLError:
     request_id = current_request_id.get()
     GRAPHQL_INTERNAL_ERRORS.inc()
     log.error("unexpected error in GraphQL execution (request %s)", request_id, exc_info=original)
+    # Imported here: only an unexpected error needs it, and it is a tenth of
+    # a second of every process's start-up.
+    import sentry_sdk
+
     sentry_sdk.capture_exception(original)
     return GraphQLError(
         f"Internal server error. Quote request id {request_id} to support.",

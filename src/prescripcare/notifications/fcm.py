@@ -14,8 +14,9 @@ from typing import Any
 from google.auth.transport.requests import Request
 from google.oauth2 import service_account
 
-from prescripcare.notifications.http import UNREACHABLE, HttpPool
+from prescripcare.notifications.http import HttpPool
 from prescripcare.notifications.message import Message, PermanentSendError, TransientSendError
+from prescripcare.notifications.unreachable import UNREACHABLE
 
 SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
 DEFAULT_API = "https://fcm.googleapis.com"

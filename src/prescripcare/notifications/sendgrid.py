@@ -11,13 +11,14 @@ from collections.abc import Sequence
 
 from sendgrid.helpers.mail import Attachment, Disposition, FileContent, FileName, FileType, Mail
 
-from prescripcare.notifications.http import UNREACHABLE, HttpPool
+from prescripcare.notifications.http import HttpPool
 from prescripcare.notifications.message import (
     MailAttachment,
     Message,
     PermanentSendError,
     TransientSendError,
 )
+from prescripcare.notifications.unreachable import UNREACHABLE
 
 DEFAULT_HOST = "https://api.sendgrid.com"
 

@@ -21,8 +21,9 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from prescripcare.notifications.http import UNREACHABLE, HttpPool
+from prescripcare.notifications.http import HttpPool
 from prescripcare.notifications.message import Message, PermanentSendError, TransientSendError
+from prescripcare.notifications.unreachable import UNREACHABLE
 
 # Twilio error codes that no retry can fix: an invalid or unreachable number,
 # a recipient who replied STOP, a number that cannot receive SMS.

@@ -29,7 +29,6 @@ from prescripcare.notifications.message import MailAttachment
 from prescripcare.patients.models import CaregiverLink, CareTeamMember, Patient
 from prescripcare.patients.service import find_visible_patient
 from prescripcare.reports.data import default_window, gather
-from prescripcare.reports.pdf import render
 from prescripcare.resources import Resources
 from prescripcare.validation import clean_language
 
@@ -117,6 +116,10 @@ async def build(
             timedelta(minutes=settings.on_time_minutes),
             settings.refill_reminder_days,
         )
+    # Imported here: reportlab is a tenth of a second of every API start-up,
+    # and only a report needs it.
+    from prescripcare.reports.pdf import render
+
     # Drawing and laying out take a fraction of a second of CPU: off the loop.
     pdf = await asyncio.to_thread(render, data, speak(language, patient.timezone))
     return Report(patient.id, first, last, language, pdf)
