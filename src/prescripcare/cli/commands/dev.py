@@ -26,10 +26,19 @@ def register(sub: Subparsers) -> None:
     on_plain(dev, _dev)
 
 
+# The longest the worker waits for the API to answer before it starts anyway.
+WORKER_WAITS_FOR_API_SECONDS = 10.0
+
+
 async def _serve_with_worker(
     settings: Settings, host: str, port: int, when_up: Awaitable[None]
 ) -> None:
-    """Development: the API and the worker in one process; Ctrl-C stops both."""
+    """Development: the API and the worker in one process; Ctrl-C stops both.
+
+    The worker starts once the API answers (or after
+    WORKER_WAITS_FOR_API_SECONDS): its start-up (its own resources and the
+    jobs it runs at start) would otherwise share the event loop and the CPU
+    with the API's, and GraphiQL would answer later."""
     import uvicorn
 
     from prescripcare.worker import build_worker
@@ -37,8 +46,13 @@ async def _serve_with_worker(
     # Its start-up lines are replaced by ours (prescripcare.devstart).
     server = uvicorn.Server(uvicorn_config(settings, host, port, log_level="warning"))
     worker = build_worker(settings, handle_signals=False)
-    running = asyncio.create_task(worker.async_run())
     watching = asyncio.ensure_future(when_up)
+
+    async def work_once_answering() -> None:
+        await asyncio.wait([watching], timeout=WORKER_WAITS_FOR_API_SECONDS)
+        await worker.async_run()
+
+    running = asyncio.create_task(work_once_answering())
     try:
         await server.serve()
     finally:
