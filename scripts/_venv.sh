@@ -24,8 +24,17 @@ if [ ! -x .venv/bin/python ]; then
     "$(find_python)" -m venv .venv
 fi
 stamp=.venv/.prescripcare-installed
-wanted=$(cat "$lock" requirements/uv.txt pyproject.toml | sha256sum | cut -d' ' -f1)
-if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+lock_digest() { cat "requirements/$1.txt" requirements/uv.txt pyproject.toml | sha256sum | cut -d' ' -f1; }
+wanted=$(lock_digest "$LOCK")
+installed=$(cat "$stamp" 2>/dev/null || true)
+# The test lock pins every package of the dev lock at the same version
+# (scripts/lock compiles both from pyproject; tests/ops/test_dev_script.py
+# checks it), so ./scripts/dev after ./scripts/test uses that venv as it is
+# instead of reinstalling, and the next ./scripts/test then stays warm too.
+if [ "$LOCK" = dev ] && [ "$installed" = "$(lock_digest test)" ]; then
+    wanted=$installed
+fi
+if [ "$installed" != "$wanted" ]; then
     echo "installing $lock into .venv" >&2
     .venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/uv.txt
     .venv/bin/uv pip install --quiet --python .venv/bin/python --require-hashes -r "$lock"

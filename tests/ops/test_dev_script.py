@@ -29,9 +29,9 @@ def _checkout(tmp_path: Path) -> Path:
     return repo
 
 
-def _source(repo: Path) -> subprocess.CompletedProcess[str]:
+def _source(repo: Path, lock: str = "dev") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["bash", "-c", "LOCK=dev source scripts/_venv.sh"],
+        ["bash", "-c", f"LOCK={lock} source scripts/_venv.sh"],
         cwd=repo,
         capture_output=True,
         text=True,
@@ -56,6 +56,35 @@ def test_a_warm_start_installs_nothing(tmp_path: Path) -> None:
     (repo / "pyproject.toml").write_text((repo / "pyproject.toml").read_text() + "\n# changed\n")
     changed = _source(repo)
     assert "installing" in changed.stderr and calls.exists()
+
+
+def _pins(lock: str) -> set[str]:
+    lines = (ROOT / "requirements" / f"{lock}.txt").read_text().splitlines()
+    return {line.split()[0] for line in lines if "==" in line and not line.startswith(" ")}
+
+
+def test_the_test_lock_pins_everything_the_dev_lock_does_at_the_same_versions() -> None:
+    """What lets a venv installed for the tests serve `scripts/dev` as it is."""
+    assert _pins("dev") and _pins("dev") <= _pins("test")
+
+
+def test_dev_after_the_tests_uses_their_venv_and_the_tests_after_dev_install(
+    tmp_path: Path,
+) -> None:
+    repo = _checkout(tmp_path)
+    calls = repo / ".venv" / "calls"
+    assert "installing requirements/test.txt" in _source(repo, "test").stderr
+
+    calls.unlink()
+    dev = _source(repo, "dev")
+    assert dev.returncode == 0, dev.stderr
+    assert dev.stderr == "" and not calls.exists()
+    assert _source(repo, "test").stderr == ""
+
+    fresh = _checkout(tmp_path / "fresh")
+    assert "installing requirements/dev.txt" in _source(fresh, "dev").stderr
+    # A dev venv lacks the test tools: the tests install their lock.
+    assert "installing requirements/test.txt" in _source(fresh, "test").stderr
 
 
 def test_a_warm_dev_start_runs_on_bytecode_caches_and_installs_nothing(tmp_path: Path) -> None:
